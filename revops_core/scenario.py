@@ -14,6 +14,9 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from revops_core.errors import ScenarioError
+
+
 Schedule = Mapping[int, Mapping[str, float]]
 
 YEARS = range(2025, 2036)
@@ -27,10 +30,6 @@ POWERTRAINS = ("ICE", "HEV", "PHEV", "BEV", AGNOSTIC)
 
 CURVES = ("linear", "s")
 BASELINE_YEAR_RANGE = (2015, 2029)
-
-
-class ScenarioError(ValueError):
-    """A scenario that cannot be computed; the message says why (and which year)."""
 
 
 @dataclass(frozen=True)
