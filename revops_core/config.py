@@ -1,0 +1,242 @@
+"""Configuration: YAML files in ``config/`` parsed into typed, validated objects.
+
+Every problem in every file is collected and reported at once with its file and key
+(``ConfigError.problems``) instead of stopping at the first.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from revops_core.contract import CERTIFICATIONS, SEGMENTS
+from revops_core.errors import ConfigError
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+CONFIG_ENV_VAR = "AUTOREVOPS_CONFIG_DIR"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Band(_Model):
+    """One benchmark band: a value in [min, max) gets this status and words."""
+
+    status: Literal["green", "amber", "red"]
+    min: float | None = None
+    max: float | None = None
+    label: str
+
+    def contains(self, value: float) -> bool:
+        return (self.min is None or value >= self.min) and (self.max is None or value < self.max)
+
+
+class MetricBenchmark(_Model):
+    text: str
+    bands: tuple[Band, ...] = ()
+    by_segment: dict[str, tuple[Band, ...]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _has_bands(self) -> MetricBenchmark:
+        if not self.bands and not self.by_segment:
+            raise ValueError("needs 'bands' or 'by_segment'")
+        unknown = set(self.by_segment) - set(SEGMENTS)
+        if unknown:
+            raise ValueError(f"unknown segment(s) in by_segment: {sorted(unknown)}")
+        return self
+
+
+class Benchmarks(_Model):
+    metrics: dict[str, MetricBenchmark]
+
+
+class CertificationRule(_Model):
+    certification: str
+    account_segment: tuple[str, ...] = ()
+    account: tuple[Literal["eu_oem"], ...] = ()
+    product: tuple[Literal["hardware", "safety_critical", "connected", "ota", "cloud_service"], ...] = ()
+
+    @field_validator("certification")
+    @classmethod
+    def _known_cert(cls, v: str) -> str:
+        if v not in CERTIFICATIONS:
+            raise ValueError(f"unknown certification {v!r}; use one of {', '.join(CERTIFICATIONS)}")
+        return v
+
+    @field_validator("account_segment")
+    @classmethod
+    def _known_segments(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [s for s in v if s not in SEGMENTS]
+        if bad:
+            raise ValueError(f"unknown segment(s) {bad}; use {', '.join(SEGMENTS)}")
+        return v
+
+
+class Risks(_Model):
+    brr_target: float = 1.2
+    ev_mix_target: float = 0.40
+    ice_hev_backlog_limit: float = 0.60
+    sop_window_days: int = 365
+
+
+class ScenarioDefaults(_Model):
+    baseline_year: int = Field(2025, ge=2015, le=2029)
+    baseline_share: float = Field(0.2, ge=0, le=1)
+    plan_2030: float = Field(0.4, ge=0, le=1)
+    presets: tuple[float, ...] = (0.3, 0.5, 0.7)
+    s_midpoint: float = 2030
+    s_steepness: float = Field(0.6, gt=0)
+
+
+class Ecosystem(_Model):
+    response_sla_minutes: float = Field(30, gt=0)
+    marketing_parties: tuple[str, ...] = ("OEM", "MEDIA")
+    time_decay_half_life_days: float = Field(7, gt=0)
+    gross_margin: float = Field(0.18, ge=0, le=1)
+    journeys: tuple[str, ...]
+    weights: dict[str, float]
+    lower_is_better: tuple[str, ...] = ()
+
+
+class Rules(_Model):
+    certification_rules: tuple[CertificationRule, ...]
+    expiring_soon_days: int = Field(90, ge=0)
+    risks: Risks = Risks()
+    scenario: ScenarioDefaults = ScenarioDefaults()
+    ecosystem: Ecosystem
+
+
+class MetricLabel(_Model):
+    label: str
+    format: Literal["money", "money_precise", "percent", "ratio", "ratio_plain", "days", "count"]
+
+
+class Labels(_Model):
+    segments: dict[str, str]
+    powertrains: dict[str, str]
+    certifications: dict[str, str]
+    journeys: dict[str, str]
+    forecast_categories: dict[str, str]
+    metrics: dict[str, MetricLabel]
+
+
+class Alert(_Model):
+    id: str
+    message: str
+    kind: Literal["metric", "cert_expiring"] = "metric"
+    metric: str | None = None
+    segment: str | None = None
+    op: Literal["<", "<=", ">", ">="] | None = None
+    threshold: float | None = None
+    days: int | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Alert:
+        if self.kind == "metric" and (self.metric is None or self.op is None or self.threshold is None):
+            raise ValueError("a metric alert needs 'metric', 'op' and 'threshold'")
+        if self.kind == "cert_expiring" and self.days is None:
+            raise ValueError("a cert_expiring alert needs 'days'")
+        return self
+
+
+class Alerts(_Model):
+    alerts: tuple[Alert, ...]
+
+
+class User(_Model):
+    username: str
+    display_name: str
+    role: str
+    password_hash: str | None = None
+    dealer_group: str | None = None
+
+
+class Users(_Model):
+    roles: dict[str, dict[str, str]]
+    users: tuple[User, ...] = ()
+
+
+class AppConfig(_Model):
+    benchmarks: Benchmarks
+    rules: Rules
+    labels: Labels
+    alerts: Alerts
+    users: Users
+
+    def label(self, group: str, code: str) -> str:
+        """Friendly label for an upper-case code, falling back to the code itself."""
+        return str(getattr(self.labels, group).get(code, code))
+
+    def metric_label(self, key: str) -> str:
+        entry = self.labels.metrics.get(key)
+        return entry.label if entry else key.replace("_", " ").capitalize()
+
+
+_FILES = {"benchmarks": Benchmarks, "rules": Rules, "labels": Labels, "alerts": Alerts,
+          "users": Users}
+
+
+def _read_yaml(path: Path, problems: list[str]) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        problems.append(f"{path}: file is missing")
+    except yaml.YAMLError as exc:
+        problems.append(f"{path}: not valid YAML ({exc})")
+    return None
+
+
+def _describe(path: Path, exc: ValidationError) -> list[str]:
+    out = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        out.append(f"{path}: {key}: {err['msg']}")
+    return out
+
+
+def config_dir(path: str | Path | None = None) -> Path:
+    """The config folder: the argument, else ``AUTOREVOPS_CONFIG_DIR``, else ``config/``."""
+    return Path(path or os.environ.get(CONFIG_ENV_VAR) or CONFIG_DIR)
+
+
+def load_config(path: str | Path | None = None) -> AppConfig:
+    """Load and validate every YAML file; raise ``ConfigError`` listing all problems."""
+    folder = config_dir(path)
+    problems: list[str] = []
+    parts: dict[str, Any] = {}
+    for name, model in _FILES.items():
+        file = folder / f"{name}.yaml"
+        raw = _read_yaml(file, problems)
+        if raw is None:
+            continue
+        try:
+            parts[name] = model.model_validate(raw)
+        except ValidationError as exc:
+            problems.extend(_describe(file, exc))
+    if problems:
+        raise ConfigError(problems)
+    problems += _cross_checks(parts, folder)
+    if problems:
+        raise ConfigError(problems)
+    return AppConfig(**parts)
+
+
+def _cross_checks(parts: dict[str, Any], folder: Path) -> list[str]:
+    problems = []
+    known = set(parts["labels"].metrics)
+    for key in parts["benchmarks"].metrics:
+        if key not in known:
+            problems.append(f"{folder / 'benchmarks.yaml'}: metrics.{key}: not a board metric "
+                            f"(known: {', '.join(sorted(known))})")
+    for i, alert in enumerate(parts["alerts"].alerts):
+        if alert.metric and alert.metric not in known:
+            problems.append(f"{folder / 'alerts.yaml'}: alerts.{i}.metric: unknown metric {alert.metric!r}")
+    eco = parts["rules"].ecosystem
+    total = sum(eco.weights.values())
+    if abs(total - 1.0) > 1e-6:
+        problems.append(f"{folder / 'rules.yaml'}: ecosystem.weights: weights sum to {total:g}, not 1")
+    return problems
