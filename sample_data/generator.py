@@ -336,13 +336,13 @@ def quotas(opp: pd.DataFrame, acc: pd.DataFrame) -> pd.DataFrame:
 
 def certifications() -> pd.DataFrame:
     rows = [
-        ("IATF_16949", "CERTIFIED", "All manufacturing sites", date(2024, 3, 1), date(2027, 2, 28), date(2027, 1, 15)),
-        ("ISO_26262", "CERTIFIED", "ASIL-D product lines", date(2024, 9, 15), date(2027, 9, 14), date(2027, 3, 10)),
+        ("IATF_16949", "CERTIFIED", "All manufacturing sites", date(2025, 3, 1), date(2030, 2, 28), date(2027, 1, 15)),
+        ("ISO_26262", "CERTIFIED", "ASIL-D product lines", date(2025, 9, 15), date(2030, 9, 14), date(2027, 3, 10)),
         ("ISO_SAE_21434", "CERTIFIED", "Connected products", date(2023, 12, 20), date(2026, 12, 19), date(2026, 12, 1)),
-        ("UN_R155", "CERTIFIED", "Vehicle cybersecurity CSMS", date(2024, 5, 2), date(2027, 5, 1), date(2027, 2, 1)),
+        ("UN_R155", "CERTIFIED", "Vehicle cybersecurity CSMS", date(2025, 5, 2), date(2030, 5, 1), date(2027, 2, 1)),
         ("UN_R156", "IN_PROGRESS", "Software update management", None, None, date(2027, 2, 15)),
-        ("TISAX", "CERTIFIED", "AL3, EU engineering sites", date(2025, 1, 20), date(2028, 1, 19), date(2027, 1, 20)),
-        ("SOC2_TYPE2", "CERTIFIED", "Cloud services", date(2026, 4, 1), date(2027, 3, 31), date(2027, 2, 28)),
+        ("TISAX", "CERTIFIED", "AL3, EU engineering sites", date(2025, 1, 20), date(2030, 1, 19), date(2027, 1, 20)),
+        ("SOC2_TYPE2", "CERTIFIED", "Cloud services", date(2026, 4, 1), date(2030, 3, 31), date(2027, 2, 28)),
     ]
     return pd.DataFrame(rows, columns=["certification", "status", "scope", "issued_date",
                                        "expiry_date", "next_audit_date"])

@@ -1,0 +1,117 @@
+"""Shared building blocks of the data-access layer: scope, portable SQL constructs, windows.
+
+Everything here builds SQLAlchemy Core expressions with bound parameters; nothing formats
+values into SQL text. Each construct compiles for SQLite and PostgreSQL (and any dialect
+that supports ANSI window functions).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+from revops_core import windows
+from revops_core.schema import TABLES
+
+T = TABLES  # short alias used by every query module
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which rows a caller may see. ``dealer_groups`` None means everything.
+
+    Every data-access function takes a scope, so access control narrows every query in one
+    place (``dealer_filter``).
+    """
+
+    dealer_groups: frozenset[str] | None = None
+
+    @property
+    def is_everything(self) -> bool:
+        return self.dealer_groups is None
+
+
+EVERYTHING = Scope()
+
+
+def dealer_filter(scope: Scope, dealer_group_col: sa.ColumnElement) -> ColumnElement[bool]:
+    """The WHERE clause a scope imposes on a query joined to ``dealers.dealer_group``."""
+    if scope.is_everything:
+        return sa.true()
+    return dealer_group_col.in_(sorted(scope.dealer_groups or ()))
+
+
+class days_between(FunctionElement):  # noqa: N801 - SQL function naming
+    """Whole or fractional days from the first date/time argument to the second."""
+
+    type = sa.Float()
+    inherit_cache = True
+
+
+@compiles(days_between)
+def _days_between_default(element: days_between, compiler: object, **kw: object) -> str:
+    start, end = list(element.clauses)
+    return (f"(EXTRACT(EPOCH FROM (CAST({compiler.process(end, **kw)} AS TIMESTAMP) - "  # type: ignore[attr-defined]
+            f"CAST({compiler.process(start, **kw)} AS TIMESTAMP))) / 86400.0)")  # type: ignore[attr-defined]
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element: days_between, compiler: object, **kw: object) -> str:
+    start, end = list(element.clauses)
+    return (f"(julianday({compiler.process(end, **kw)}) - "  # type: ignore[attr-defined]
+            f"julianday({compiler.process(start, **kw)}))")  # type: ignore[attr-defined]
+
+
+def in_ttm(col: sa.ColumnElement, as_of: date) -> ColumnElement[bool]:
+    """A dated column in TTM: (D minus one year, D]."""
+    w = windows.ttm(as_of)
+    return sa.and_(col > w.start, col <= w.end)
+
+
+def month_in_ttm(col: sa.ColumnElement, as_of: date) -> ColumnElement[bool]:
+    """A ``YYYY-MM`` column whose month's first day lies in TTM."""
+    lo, hi = windows.ttm_months(as_of)
+    return sa.and_(col >= lo, col <= hi)
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """numerator / denominator, or None when the denominator is zero or missing (METRICS.md)."""
+    if numerator is None or not denominator:
+        return None
+    return float(numerator) / float(denominator)
+
+
+def median_by(group_col: sa.ColumnElement, value_col: sa.ColumnElement,
+              where: ColumnElement[bool], select_from: sa.FromClause) -> sa.Select:
+    """Median of ``value_col`` per group, in SQL with window functions (portable)."""
+    inner = (sa.select(group_col.label("grp"), value_col.label("val"),
+                       sa.func.row_number().over(partition_by=group_col, order_by=value_col).label("rn"),
+                       sa.func.count().over(partition_by=group_col).label("cnt"))
+             .select_from(select_from).where(where).subquery())
+    return (sa.select(inner.c.grp, sa.func.avg(inner.c.val).label("median"))
+            .where(inner.c.rn.in_([(inner.c.cnt + 1) / 2, (inner.c.cnt + 2) / 2]))
+            .group_by(inner.c.grp))
+
+
+def latest_activity_date(conn: sa.Connection) -> date | None:
+    """Default as-of date D: the latest dated activity in the data (METRICS.md, `D`).
+
+    The latest of: closed opportunities' close dates, award dates, ECO requests and decisions,
+    and the last day of the latest revenue or shipments month.
+    """
+    o, a, e, r, s = T["opportunities"], T["platform_awards"], T["ecos"], T["revenue"], T["shipments"]
+    candidates = [
+        conn.execute(sa.select(sa.func.max(o.c.close_date)).where(o.c.status != "OPEN")).scalar(),
+        conn.execute(sa.select(sa.func.max(a.c.award_date))).scalar(),
+        conn.execute(sa.select(sa.func.max(e.c.requested_date))).scalar(),
+        conn.execute(sa.select(sa.func.max(e.c.decided_date))).scalar(),
+    ]
+    for table in (r, s):
+        month = conn.execute(sa.select(sa.func.max(table.c.period))).scalar()
+        if month:
+            candidates.append(windows.month_end(windows.month_first(month)))
+    found = [c for c in candidates if c is not None]
+    return max(found) if found else None

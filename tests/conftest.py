@@ -1,0 +1,93 @@
+"""Shared fixtures: engines on SQLite and PostgreSQL, config, and the seeded sample company.
+
+PostgreSQL (127.0.0.1:5432, trust auth, database ``test``) is used when reachable; each test
+gets its own schema, dropped afterwards. In CI (``CI`` set) an unreachable server fails the run.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from revops_core.config import AppConfig, load_config
+from revops_core.db import make_engine
+from revops_core.loader import write_datasets
+from revops_core.schema import ensure_schema
+
+PG_URL = os.environ.get("AUTOREVOPS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+_pg_state: dict[str, bool] = {}
+
+
+def pg_reachable() -> bool:
+    if "ok" not in _pg_state:
+        try:
+            eng = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+            with eng.connect() as conn:
+                conn.execute(sa.text("select 1"))
+            eng.dispose()
+            _pg_state["ok"] = True
+        except Exception:  # noqa: BLE001 - any failure means "not reachable"
+            _pg_state["ok"] = False
+    return _pg_state["ok"]
+
+
+def require_pg() -> None:
+    if not pg_reachable():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is not reachable at {PG_URL}; CI must test on PostgreSQL")
+        pytest.skip("PostgreSQL not reachable")
+
+
+@pytest.fixture(scope="session")
+def cfg() -> AppConfig:
+    return load_config()
+
+
+def _pg_engine() -> Iterator[Engine]:
+    require_pg()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(f"{PG_URL}?options=-csearch_path%3D{schema}")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database with the schema, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+        ensure_schema(eng)
+        yield eng
+        eng.dispose()
+    else:
+        for eng in _pg_engine():
+            ensure_schema(eng)
+            yield eng
+
+
+@pytest.fixture(scope="session")
+def sample_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite file seeded once per session with the small sample company."""
+    from sample_data.generator import generate
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('sample') / 'sample.db'}"
+    write_datasets(make_engine(url), generate(seed=42, scale="small"), source="seed")
+    return url
+
+
+@pytest.fixture(scope="session")
+def sample_engine(sample_db_url: str) -> Engine:
+    return make_engine(sample_db_url)
