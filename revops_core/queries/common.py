@@ -115,3 +115,9 @@ def latest_activity_date(conn: sa.Connection) -> date | None:
             candidates.append(windows.month_end(windows.month_first(month)))
     found = [c for c in candidates if c is not None]
     return max(found) if found else None
+
+
+def dataset_counts(conn: sa.Connection) -> dict[str, int]:
+    """Row count of every contract dataset (COUNT(*) in the database)."""
+    return {name: int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+            for name, table in T.items()}

@@ -1,0 +1,61 @@
+"""AutoRevOps entry point: routes pages, draws the shared filters, seeds on first start.
+
+Run with ``streamlit run app.py`` (``-- --db URL`` or ``AUTOREVOPS_DB_URL`` for another database).
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from revops_core.db import redact
+from revops_core.errors import ConfigError
+from shell import charts, data
+from shell.filters import sidebar_filters
+
+PAGES = {
+    "Board": [
+        st.Page("pages/board_overview.py", title="Board overview", icon=":material/dashboard:", default=True),
+        st.Page("pages/segmentation.py", title="Four-buyer segmentation", icon=":material/groups:"),
+    ],
+    "Data": [
+        st.Page("pages/data_admin.py", title="Data: import, export, sample", icon=":material/database:"),
+    ],
+}
+
+
+def _startup() -> str | None:
+    """Open the database (seeding the embedded default on first start); URL or None."""
+    url = data.db_url()
+    try:
+        data.config()
+        version = data.current_version(url)
+    except ConfigError as exc:
+        st.error("The configuration in `config/` is invalid:\n\n" + "\n".join(f"- {p}" for p in exc.problems))
+        return None
+    except Exception as exc:  # noqa: BLE001 - any connection failure is shown, not raised
+        st.error(f"Cannot open the database {redact(url)}: {exc}")
+        return None
+    if data.latest_date(url, version) is None and data.is_default_sqlite(url):
+        with st.spinner("First start: loading the sample company…"):
+            data.seed_sample(url)
+    return url
+
+
+def main() -> None:
+    st.set_page_config(page_title="AutoRevOps", page_icon=":material/directions_car:", layout="wide")
+    charts.register()
+    url = _startup()
+    nav = st.navigation(PAGES)
+    if url is None:
+        st.stop()
+    latest = data.latest_date(url, data.current_version(url))
+    if latest is None:
+        if nav.title.startswith("Data"):
+            nav.run()
+        else:
+            st.info("The database is empty. Open **Data** to load the sample company or import your CSV files.")
+        return
+    st.session_state["_filters"] = sidebar_filters(url, latest)
+    nav.run()
+
+
+main()

@@ -1,0 +1,105 @@
+"""Board overview: a tile per board metric, the Monday-morning move and the failure modes."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from revops_core import bands, formatting
+from revops_core.contract import CERTIFICATIONS, SEGMENTS
+from revops_core.risks import risk_scores
+from shell import data, filters
+from shell.tiles import BADGE, tile
+
+f = filters.get()
+cfg = data.config()
+m = data.board_metrics(f.url, f.version, f.as_of)
+trend = data.board_trend(f.url, f.version, f.as_of)
+prev = trend[-1] if trend else None
+
+st.title("Board overview")
+st.caption(f"As of **{f.as_of:%d %B %Y}** · TTM = the twelve months to that date · "
+           f"changes compare with the previous quarter end ({prev.as_of:%d %b %Y})" if prev else "")
+
+
+def series(getter) -> tuple[float | None, float | None, list[float | None]]:  # noqa: ANN001
+    values = [getter(b) for b in trend] + [getter(m)]
+    return values[-1], (values[-2] if len(values) > 1 else None), values
+
+
+TILES = [
+    ("backlog", lambda b: b.backlog, True),
+    ("backlog_replenishment_rate", lambda b: b.backlog_replenishment_rate, True),
+    ("awards_won_ttm", lambda b: b.awards_won_ttm, True),
+    ("revenue_ttm", lambda b: b.revenue_ttm, True),
+    ("win_rate", lambda b: b.win_rate.get("ALL"), True),
+    ("oem_rfq_win_rate", lambda b: b.oem_rfq_win_rate, True),
+    ("software_attach_rate", lambda b: b.software_attach_rate, True),
+    ("subscription_arr", lambda b: b.subscription_arr, True),
+    ("arr_per_subscribed_vehicle", lambda b: b.arr_per_subscribed_vehicle, True),
+    ("subscription_revenue_share", lambda b: b.subscription_revenue_share, True),
+    ("ev_revenue_mix_ttm", lambda b: b.ev_revenue_mix_ttm, True),
+    ("esa_ratio", lambda b: b.esa_ratio, True),
+    ("program_revenue_ttm", lambda b: b.program_revenue_ttm, True),
+    ("eco_approved_revenue_ttm", lambda b: b.eco_approved_revenue_ttm, True),
+    ("eco_approval_rate", lambda b: b.eco_approval_rate, True),
+    ("pipeline_at_risk_cert", lambda b: b.pipeline_at_risk_cert, False),
+]
+LABELS = {"win_rate": "Win rate (all segments)"}
+
+st.subheader("Board metrics")
+for start in range(0, len(TILES), 4):
+    cols = st.columns(4)
+    for col, (key, getter, up) in zip(cols, TILES[start:start + 4]):
+        with col:
+            value, previous, values = series(getter)
+            tile(cfg, key, value, previous, values, label=LABELS.get(key), higher_is_better=up)
+
+st.subheader("By segment")
+rows = []
+for seg in SEGMENTS:
+    cov = m.coverage_detail.get(seg)
+    cov_band = bands.evaluate(cfg, "pipeline_coverage", m.pipeline_coverage[seg], seg)
+    cyc_band = bands.evaluate(cfg, "sales_cycle_days", m.sales_cycle_days[seg], seg)
+    rows.append({
+        "Segment": cfg.label("segments", seg),
+        "Win rate": formatting.percent(m.win_rate[seg]),
+        "Pipeline coverage": "quota met" if cov and cov.quota_met else formatting.ratio(m.pipeline_coverage[seg]),
+        "Coverage band": f"{BADGE[cov_band.status][1]}: {cov_band.label}",
+        "Sales cycle": formatting.days(m.sales_cycle_days[seg]),
+        "Cycle band": f"{BADGE[cyc_band.status][1]}: {cyc_band.label}",
+    })
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+st.subheader("Certifications")
+cert_rows = []
+for code in CERTIFICATIONS:
+    c = m.certifications[code]
+    state = ("Expiring soon" if c.expiring_soon else "Valid") if c.valid_at_D else "Not valid"
+    cert_rows.append({"Certification": cfg.label("certifications", code), "Status": c.status.replace("_", " ").title(),
+                      "Valid at as-of date": state, "Expires": c.expiry_date.isoformat() if c.expiry_date else "—"})
+valid = sum(1 for c in m.certifications.values() if c.valid_at_D)
+soon = sum(1 for c in m.certifications.values() if c.expiring_soon)
+st.caption(f"{valid} of {len(CERTIFICATIONS)} certifications valid at the as-of date; {soon} expiring within "
+           f"{cfg.rules.expiring_soon_days} days.")
+st.dataframe(pd.DataFrame(cert_rows), hide_index=True, width="stretch")
+
+st.subheader("The Monday-morning move")
+scores = risk_scores(m, data.schedule(f.url, f.version, f.as_of), cfg)
+top = scores[0]
+if top.score:
+    st.error(f"**Fix first: {top.label}** (shortfall {formatting.percent(top.score)}). {top.figure}. "
+             f"Look at: {top.look_at}", icon=":material/priority_high:")
+else:
+    st.success("No shortfall on backlog replenishment, certifications or EV mix.", icon=":material/check_circle:")
+st.dataframe(pd.DataFrame([{"Rank": i + 1, "Risk": s.label, "Shortfall (0–100%)": formatting.percent(s.score),
+                            "Behind it": s.figure} for i, s in enumerate(scores)]),
+             hide_index=True, width="stretch")
+
+st.subheader("Failure modes")
+for mode in data.failure_modes(f.url, f.version, f.as_of):
+    color, word = {"red": ("red", "Triggered"), "amber": ("orange", "Watch"), "green": ("green", "Clear")}[mode.severity]
+    with st.expander(f"{mode.label} — {word}", expanded=False):
+        st.badge(word, color=color)
+        st.write(mode.figure)
+        if len(mode.records):
+            st.dataframe(mode.records, hide_index=True, width="stretch")

@@ -1,0 +1,29 @@
+"""Metric tiles: value, benchmark band in colour and words, change and four-quarter trend."""
+from __future__ import annotations
+
+import streamlit as st
+
+from revops_core import bands, formatting
+from revops_core.config import AppConfig
+
+BADGE = {"green": ("green", "On target"), "amber": ("orange", "Watch"), "red": ("red", "Off target"),
+         "none": ("gray", "No benchmark")}
+
+
+def tile(cfg: AppConfig, key: str, value: float | None, previous: float | None,
+         trend: list[float | None], segment: str | None = None, label: str | None = None,
+         higher_is_better: bool = True) -> None:
+    """One bordered tile for a board metric (``trend`` oldest first, ending with ``value``)."""
+    kind = cfg.labels.metrics[key].format if key in cfg.labels.metrics else "count"
+    band = bands.evaluate(cfg, key, value, segment)
+    delta = None if value is None or previous is None else value - previous
+    with st.container(border=True):
+        st.metric(label or cfg.metric_label(key), formatting.fmt(kind, value),
+                  delta=None if delta is None else formatting.signed_delta(kind, delta),
+                  delta_color="normal" if higher_is_better else "inverse",
+                  delta_description="vs previous quarter end" if delta is not None else None,
+                  chart_data=[0.0 if v is None else float(v) for v in trend] if any(v is not None for v in trend) else None,
+                  chart_type="line", help=band.benchmark or None)
+        color, word = BADGE[band.status]
+        if band.status != "none" or band.benchmark:
+            st.badge(f"{word}: {band.label}", color=color)
