@@ -1,0 +1,270 @@
+"""Queries behind the ecosystem scorecard of METRICS.md ("Ecosystem scorecard").
+
+Every function aggregates in the database with one GROUP BY per entity and returns small
+frozen dataclasses keyed by entity. The entity is the dealer id, the dealer group's name or
+the region (``LEVELS``). The window is ``[start, end]``, both dates inclusive:
+
+- a lead belongs to it when ``start <= created_at < end + 1 day`` (so 23:59 on ``end`` is in);
+- a ``dealer_months`` row when the first day of its month lies in ``[start, end]``.
+
+The lead filters use the indexes ``leads(created_at)`` / ``leads(dealer_id, created_at)`` and
+the touchpoint look-ups ``touchpoints(lead_id, ts)`` (see ``revops_core.schema``).
+Formulas on top of these sums live in ``revops_core.scorecard``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.expression import ColumnElement
+
+from revops_core import windows
+from revops_core.queries.common import T, Scope, days_between, dealer_filter, median_by
+
+LEVELS: dict[str, str] = {"dealer": "dealer_id", "dealer_group": "dealer_group", "region": "region"}
+
+# Timestamps are compared as fractional days; this slack (0.6 ms) absorbs the floating-point
+# error of julianday() differences so that a response exactly at the SLA counts as within it.
+SLA_TOLERANCE_MINUTES = 1e-5
+
+
+@dataclass(frozen=True)
+class EntityInfo:
+    """One entity at a level: display name, number of dealers and their salespeople."""
+
+    entity: str
+    name: str
+    dealers: int
+    salespeople: int
+
+
+@dataclass(frozen=True)
+class LeadCounts:
+    """Lead aggregates of one entity in the window (``sold_all_journeys`` ignores the journey filter)."""
+
+    leads: int = 0
+    answered_in_sla: int = 0
+    test_drives: int = 0
+    quotes: int = 0
+    sold: int = 0
+    revenue: float = 0.0
+    sold_all_journeys: int = 0
+
+
+@dataclass(frozen=True)
+class DealerMonthSums:
+    """``dealer_months`` sums of one entity over the months whose first day is in the window."""
+
+    rows: int = 0
+    service_prior: float = 0.0
+    service_retained: float = 0.0
+    csat_mean: float | None = None
+    campaigns_offered: float = 0.0
+    campaigns_joined: float = 0.0
+    cost_to_serve: float = 0.0
+
+
+@dataclass(frozen=True)
+class MarketingRevenue:
+    """Sold revenue whose first touch is a marketing party (sourced) or with any such touch (influenced)."""
+
+    sourced: float = 0.0
+    influenced: float = 0.0
+
+
+@dataclass(frozen=True)
+class FunnelCounts:
+    """Lead-handling funnel: leads reaching each step (steps are not nested)."""
+
+    leads: int
+    answered_in_sla: int
+    test_drives: int
+    quotes: int
+    sold: int
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    """Leads, sold leads and sold revenue of one journey in one segment."""
+
+    journey: str
+    segment: str
+    leads: int
+    sold: int
+    revenue: float
+
+
+def entity_column(level: str) -> sa.ColumnElement:
+    """The ``dealers`` column that names the entity at ``level``."""
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
+    return T["dealers"].c[LEVELS[level]]
+
+
+def month_bounds(start: date, end: date) -> tuple[str, str]:
+    """First and last ``YYYY-MM`` whose first day lies in ``[start, end]`` (may be an empty range)."""
+    first = windows.month_str(start) if start.day == 1 else windows.month_str(windows.add_months(start, 1))
+    return first, windows.month_str(end)
+
+
+def lead_window(created_at: sa.ColumnElement, start: date, end: date) -> ColumnElement[bool]:
+    """``created_at`` in the window: ``start 00:00 <= created_at < (end + 1 day) 00:00``."""
+    lo = datetime.combine(start, time.min)
+    hi = datetime.combine(end + timedelta(days=1), time.min)
+    return sa.and_(created_at >= lo, created_at < hi)
+
+
+def within_sla(sla_minutes: float) -> ColumnElement[bool]:
+    """The lead was answered within ``sla_minutes`` of its creation (unanswered leads are not)."""
+    l = T["leads"]  # noqa: E741
+    minutes = days_between(l.c.created_at, l.c.first_response_at) * 1440
+    return sa.and_(l.c.first_response_at.is_not(None), minutes <= sla_minutes + SLA_TOLERANCE_MINUTES)
+
+
+def _leads_join() -> sa.FromClause:
+    l, d = T["leads"], T["dealers"]  # noqa: E741
+    return l.join(d, l.c.dealer_id == d.c.dealer_id)
+
+
+def _journey_is(journey: str | None) -> ColumnElement[bool]:
+    return sa.true() if journey is None else T["leads"].c.journey == journey
+
+
+def _lead_where(start: date, end: date, journey: str | None, scope: Scope) -> ColumnElement[bool]:
+    l, d = T["leads"], T["dealers"]  # noqa: E741
+    return sa.and_(lead_window(l.c.created_at, start, end), _journey_is(journey),
+                   dealer_filter(scope, d.c.dealer_group))
+
+
+def _count_if(cond: ColumnElement[bool]) -> sa.ColumnElement:
+    return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
+
+
+def entities(conn: Connection, level: str, scope: Scope) -> dict[str, EntityInfo]:
+    """Every entity at ``level`` in scope, with its dealers and salespeople (summed over its dealers)."""
+    d = T["dealers"]
+    ent = entity_column(level)
+    q = (sa.select(ent, sa.func.min(d.c.name), sa.func.count(), sa.func.coalesce(sa.func.sum(d.c.salespeople), 0))
+         .where(dealer_filter(scope, d.c.dealer_group)).group_by(ent).order_by(ent))
+    return {str(e): EntityInfo(str(e), str(name) if level == "dealer" else str(e), int(n), int(sp))
+            for e, name, n, sp in conn.execute(q)}
+
+
+def lead_counts(conn: Connection, start: date, end: date, level: str, sla_minutes: float,
+                journey: str | None, scope: Scope) -> dict[str, LeadCounts]:
+    """Leads, answered within SLA, test drives, quotes, sold and sold revenue per entity.
+
+    The journey filter is applied inside each aggregate so that ``sold_all_journeys`` (the
+    denominator of ``cost_to_serve_per_sale``) comes from the same scan.
+    """
+    l = T["leads"]  # noqa: E741
+    ent, j = entity_column(level), _journey_is(journey)
+    sold = l.c.sold_at.is_not(None)
+    q = (sa.select(ent, _count_if(j), _count_if(sa.and_(j, within_sla(sla_minutes))),
+                   _count_if(sa.and_(j, l.c.test_drive_at.is_not(None))),
+                   _count_if(sa.and_(j, l.c.quote_at.is_not(None))), _count_if(sa.and_(j, sold)),
+                   sa.func.coalesce(sa.func.sum(sa.case((sa.and_(j, sold), sa.func.coalesce(l.c.sold_revenue, 0.0)),
+                                                        else_=0.0)), 0.0),
+                   _count_if(sold))
+         .select_from(_leads_join()).where(_lead_where(start, end, None, scope)).group_by(ent))
+    return {str(r[0]): LeadCounts(int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]), float(r[6]), int(r[7]))
+            for r in conn.execute(q)}
+
+
+def median_response(conn: Connection, start: date, end: date, level: str, journey: str | None,
+                    scope: Scope) -> dict[str, float]:
+    """Median minutes from creation to first response of the answered leads, per entity."""
+    l = T["leads"]  # noqa: E741
+    minutes = days_between(l.c.created_at, l.c.first_response_at) * 1440
+    where = sa.and_(_lead_where(start, end, journey, scope), l.c.first_response_at.is_not(None))
+    q = median_by(entity_column(level), minutes, where, _leads_join())
+    return {str(grp): float(med) for grp, med in conn.execute(q) if med is not None}
+
+
+def marketing_revenue(conn: Connection, start: date, end: date, level: str, parties: tuple[str, ...],
+                      journey: str | None, scope: Scope) -> dict[str, MarketingRevenue]:
+    """``sourced_revenue`` and ``influenced_revenue`` per entity, in one pass over touchpoints.
+
+    Over sold leads in the window and their touchpoints up to ``sold_at`` (a touch after the
+    sale cannot source or influence it, as in attribution). The first touchpoint is the one
+    with the earliest ``ts``, ties broken by channel name so the answer is deterministic.
+    """
+    l, tp = T["leads"], T["touchpoints"]  # noqa: E741
+    ent = entity_column(level)
+    is_mkt = sa.case((tp.c.party.in_(parties), 1), else_=0)
+    ranked = (sa.select(ent.label("entity"), l.c.sold_revenue.label("rev"), is_mkt.label("mkt"),
+                        sa.func.row_number().over(partition_by=tp.c.lead_id, order_by=(tp.c.ts, tp.c.channel)).label("rn"),
+                        sa.func.max(is_mkt).over(partition_by=tp.c.lead_id).label("any_mkt"))
+              .select_from(_leads_join().join(tp, tp.c.lead_id == l.c.lead_id))
+              .where(_lead_where(start, end, journey, scope), l.c.sold_at.is_not(None), tp.c.ts <= l.c.sold_at)
+              .subquery())
+    rev = sa.func.coalesce(ranked.c.rev, 0.0)
+    q = (sa.select(ranked.c.entity,
+                   sa.func.coalesce(sa.func.sum(sa.case((ranked.c.mkt == 1, rev), else_=0.0)), 0.0),
+                   sa.func.coalesce(sa.func.sum(sa.case((ranked.c.any_mkt == 1, rev), else_=0.0)), 0.0))
+         .where(ranked.c.rn == 1).group_by(ranked.c.entity))
+    return {str(e): MarketingRevenue(float(s), float(i)) for e, s, i in conn.execute(q)}
+
+
+def dealer_month_sums(conn: Connection, start: date, end: date, level: str, scope: Scope) -> dict[str, DealerMonthSums]:
+    """``dealer_months`` sums per entity over the months whose first day lies in the window."""
+    dm, d = T["dealer_months"], T["dealers"]
+    ent = entity_column(level)
+    lo, hi = month_bounds(start, end)
+    q = (sa.select(ent, sa.func.count(), sa.func.sum(dm.c.service_customers_prior),
+                   sa.func.sum(dm.c.service_customers_retained), sa.func.avg(dm.c.csat),
+                   sa.func.sum(dm.c.campaigns_offered), sa.func.sum(dm.c.campaigns_joined),
+                   sa.func.sum(dm.c.cost_to_serve))
+         .select_from(dm.join(d, dm.c.dealer_id == d.c.dealer_id))
+         .where(dm.c.period >= lo, dm.c.period <= hi, dealer_filter(scope, d.c.dealer_group))
+         .group_by(ent))
+    return {str(r[0]): DealerMonthSums(int(r[1]), float(r[2] or 0), float(r[3] or 0),
+                                       None if r[4] is None else float(r[4]), float(r[5] or 0),
+                                       float(r[6] or 0), float(r[7] or 0))
+            for r in conn.execute(q)}
+
+
+def funnel_counts(conn: Connection, start: date, end: date, sla_minutes: float, journey: str | None,
+                  scope: Scope, level: str | None = None, entity: str | None = None) -> FunnelCounts:
+    """Lead-handling funnel counts in the window, for everything in scope or one entity."""
+    l = T["leads"]  # noqa: E741
+    where = _lead_where(start, end, journey, scope)
+    if level is not None and entity is not None:
+        where = sa.and_(where, entity_column(level) == entity)
+    q = (sa.select(sa.func.count(), _count_if(within_sla(sla_minutes)), sa.func.count(l.c.test_drive_at),
+                   sa.func.count(l.c.quote_at), sa.func.count(l.c.sold_at))
+         .select_from(_leads_join()).where(where))
+    return FunnelCounts(*(int(v or 0) for v in conn.execute(q).one()))
+
+
+def heatmap_cells(conn: Connection, start: date, end: date, segment_level: str, scope: Scope) -> list[HeatCell]:
+    """Leads, sold leads and sold revenue per journey and segment (region or dealer group)."""
+    l = T["leads"]  # noqa: E741
+    seg = entity_column(segment_level)
+    sold = l.c.sold_at.is_not(None)
+    q = (sa.select(l.c.journey, seg, sa.func.count(), _count_if(sold),
+                   sa.func.coalesce(sa.func.sum(sa.case((sold, sa.func.coalesce(l.c.sold_revenue, 0.0)), else_=0.0)), 0.0))
+         .select_from(_leads_join()).where(_lead_where(start, end, None, scope))
+         .group_by(l.c.journey, seg).order_by(l.c.journey, seg))
+    return [HeatCell(str(j), str(s), int(n), int(k), float(r)) for j, s, n, k, r in conn.execute(q)]
+
+
+def lead_date_range(conn: Connection, scope: Scope) -> tuple[date, date] | None:
+    """Dates of the first and the last lead in scope, or None when there are no leads."""
+    l, d = T["leads"], T["dealers"]  # noqa: E741
+    q = (sa.select(sa.func.min(l.c.created_at), sa.func.max(l.c.created_at))
+         .select_from(_leads_join()).where(dealer_filter(scope, d.c.dealer_group)))
+    lo, hi = conn.execute(q).one()
+    if lo is None or hi is None:
+        return None
+    return _as_date(lo), _as_date(hi)
+
+
+def _as_date(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return datetime.fromisoformat(str(value)).date()

@@ -1,0 +1,332 @@
+"""Ecosystem scorecard of METRICS.md ("Ecosystem scorecard"): KPIs, composite score, quartile, trend.
+
+``scorecard(conn, start, end, level, cfg, journey, scope)`` returns a frozen ``Scorecard``; its
+``to_json`` is the ``scorecard --json`` object. The sums come from
+``revops_core.queries.scorecard``; the formulas and the peer ranking live here as pure
+functions. Ratios with a zero denominator are ``None`` (shown as "n/a").
+
+Choices where METRICS.md is silent (documented on the page as well):
+
+- Percentile rank of a KPI = share of the *other* entities with a value that is worse, ties
+  counted half; KPIs in ``lower_is_better`` are inverted; entities whose KPI is ``None`` are
+  left out of that KPI's comparison, and a KPI that is ``None`` for an entity (or has no
+  peer to compare with) is left out of its composite, the remaining weights renormalised.
+- Composite score = 100 x weighted mean of the percentile ranks (weights from config).
+- Quartile (1 = top) = 1 + floor(4 x (entities with a strictly higher score) / entities scored).
+- Trend = composite score minus the composite score over the previous window of the same
+  length (ranked among the same level's entities in that window), in points.
+- The journey filter narrows the lead KPIs; the ``dealer_months`` KPIs have no journey, so
+  they (and the denominator of ``cost_to_serve_per_sale``, sold leads of every journey)
+  describe the whole dealer.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from revops_core import formatting
+from revops_core.config import AppConfig
+from revops_core.queries import scorecard as q
+from revops_core.queries.common import EVERYTHING, Scope, ratio
+
+KPIS: tuple[str, ...] = (
+    "leads", "response_sla_rate", "median_response_minutes", "test_drive_rate", "quote_rate",
+    "conversion_rate", "revenue", "service_retention", "csat", "campaign_participation",
+    "cost_to_serve_per_sale", "dealer_productivity", "sourced_revenue", "influenced_revenue",
+)
+JSON_KEYS: tuple[str, ...] = (*KPIS, "composite_score", "quartile")
+
+# label and format of every column of the scorecard table
+KPI_LABELS: dict[str, tuple[str, str]] = {
+    "leads": ("Leads", "count"),
+    "response_sla_rate": ("Answered within SLA", "percent"),
+    "median_response_minutes": ("Median response", "minutes"),
+    "test_drive_rate": ("Test-drive rate", "percent"),
+    "quote_rate": ("Quote rate", "percent"),
+    "conversion_rate": ("Conversion rate", "percent"),
+    "revenue": ("Revenue", "money"),
+    "service_retention": ("Service retention", "percent"),
+    "csat": ("CSAT (0-100)", "score"),
+    "campaign_participation": ("Campaign participation", "percent"),
+    "cost_to_serve_per_sale": ("Cost to serve per sale", "money"),
+    "dealer_productivity": ("Sales per salesperson per month", "decimal"),
+    "sourced_revenue": ("Marketing-sourced revenue", "money"),
+    "influenced_revenue": ("Marketing-influenced revenue", "money"),
+    "composite_score": ("Composite score (0-100)", "score0"),
+    "quartile": ("Quartile", "quartile"),
+}
+LEVEL_LABELS: dict[str, str] = {"dealer": "Dealer", "dealer_group": "Dealer group", "region": "Region"}
+
+# KPIs that need their own query; the others come from the lead, dealer-month and entity queries
+_MEDIAN_KPIS = frozenset({"median_response_minutes"})
+_TOUCH_KPIS = frozenset({"sourced_revenue", "influenced_revenue"})
+
+
+@dataclass(frozen=True)
+class ScorecardRow:
+    """One entity's KPIs, composite score, quartile and trend (score points vs the previous window)."""
+
+    entity: str
+    name: str
+    kpis: dict[str, float | None]
+    composite_score: float | None
+    quartile: int | None
+    previous_score: float | None = None
+    trend: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The row of ``scorecard --json``: exactly ``JSON_KEYS``."""
+        return {**{k: self.kpis.get(k) for k in KPIS}, "composite_score": self.composite_score,
+                "quartile": self.quartile}
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """The scorecard at one level over ``[start, end]``; rows best composite score first."""
+
+    level: str
+    start: date
+    end: date
+    journey: str | None
+    rows: tuple[ScorecardRow, ...]
+    previous_start: date | None = None
+    previous_end: date | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"rows": {entity: {kpi: value}}}``, entities in sorted order."""
+        return {"rows": {r.entity: r.to_json() for r in sorted(self.rows, key=lambda r: r.entity)}}
+
+
+# ---- windows -------------------------------------------------------------------------------
+
+def months_touched(start: date, end: date) -> int:
+    """Calendar months the window ``[start, end]`` touches ("months in the window")."""
+    return max(0, (end.year - start.year) * 12 + end.month - start.month + 1)
+
+
+def previous_window(start: date, end: date) -> tuple[date, date]:
+    """The window of the same length that ends the day before ``start``."""
+    length = (end - start).days + 1
+    return start - timedelta(days=length), start - timedelta(days=1)
+
+
+# ---- KPI formulas --------------------------------------------------------------------------
+
+def entity_kpis(info: q.EntityInfo, leads: q.LeadCounts, months: q.DealerMonthSums, median: float | None,
+                marketing: q.MarketingRevenue, months_in_window: int) -> dict[str, float | None]:
+    """Every KPI of METRICS.md "Ecosystem scorecard" for one entity, from its sums."""
+    productivity = ratio(leads.sold, info.salespeople * months_in_window)
+    return {
+        "leads": float(leads.leads),
+        "response_sla_rate": ratio(leads.answered_in_sla, leads.leads),
+        "median_response_minutes": median,
+        "test_drive_rate": ratio(leads.test_drives, leads.leads),
+        "quote_rate": ratio(leads.quotes, leads.leads),
+        "conversion_rate": ratio(leads.sold, leads.leads),
+        "revenue": leads.revenue,
+        "service_retention": ratio(months.service_retained, months.service_prior),
+        "csat": months.csat_mean,
+        "campaign_participation": ratio(months.campaigns_joined, months.campaigns_offered),
+        "cost_to_serve_per_sale": ratio(months.cost_to_serve if months.rows else None, leads.sold_all_journeys),
+        "dealer_productivity": productivity,
+        "sourced_revenue": marketing.sourced,
+        "influenced_revenue": marketing.influenced,
+    }
+
+
+# ---- peer ranking --------------------------------------------------------------------------
+
+def percentile_ranks(values: Mapping[str, float | None], lower_is_better: bool = False) -> dict[str, float | None]:
+    """Each entity's share of the other entities with a worse value, ties counted half.
+
+    Entities with ``None`` are left out (rank ``None``), and so is an entity with no peer.
+    """
+    present = {e: float(v) for e, v in values.items() if v is not None}
+    ordered = sorted(present.values())
+    peers = len(ordered) - 1
+    out: dict[str, float | None] = {e: None for e in values}
+    if peers < 1:
+        return out
+    for e, v in present.items():
+        below, above = bisect_left(ordered, v), len(ordered) - bisect_right(ordered, v)
+        ties = len(ordered) - below - above - 1
+        worse = above if lower_is_better else below
+        out[e] = (worse + ties / 2) / peers
+    return out
+
+
+def composite_scores(kpis: Mapping[str, Mapping[str, float | None]], weights: Mapping[str, float],
+                     lower_is_better: Iterable[str] = ()) -> dict[str, float | None]:
+    """Composite score 0-100 per entity: weighted mean of its percentile ranks, weights renormalised."""
+    lower = set(lower_is_better)
+    ranks = {k: percentile_ranks({e: row.get(k) for e, row in kpis.items()}, k in lower) for k in weights}
+    out: dict[str, float | None] = {}
+    for e in kpis:
+        used = [(weights[k], ranks[k][e]) for k in weights if ranks[k][e] is not None and weights[k] > 0]
+        total = sum(w for w, _ in used)
+        out[e] = 100.0 * sum(w * r for w, r in used) / total if total > 0 else None  # type: ignore[operator]
+    return out
+
+
+def quartiles(scores: Mapping[str, float | None]) -> dict[str, int | None]:
+    """Quartile among peers (1 = top): 1 + floor(4 x entities with a strictly higher score / scored)."""
+    present = sorted(v for v in scores.values() if v is not None)
+    n = len(present)
+    return {e: None if v is None else 1 + (4 * (n - bisect_right(present, v))) // n for e, v in scores.items()}
+
+
+def anonymise(rows: Iterable[ScorecardRow], own_entity: str) -> list[ScorecardRow]:
+    """The own entity's row plus every peer labelled "Peer 1..n" (no names, no ids).
+
+    Peers are numbered best composite score first (then leads, then revenue), so the
+    numbering does not follow names or ids; the own row comes first.
+    """
+    rows = list(rows)
+    own = [r for r in rows if r.entity == own_entity]
+    peers = sorted((r for r in rows if r.entity != own_entity), key=_peer_order)
+    labelled = [replace(r, entity=f"Peer {i}", name=f"Peer {i}") for i, r in enumerate(peers, start=1)]
+    return own + labelled
+
+
+def _peer_order(row: ScorecardRow) -> tuple[float, float, float]:
+    score = row.composite_score if row.composite_score is not None else -1.0
+    return (-score, -(row.kpis.get("leads") or 0.0), -(row.kpis.get("revenue") or 0.0))
+
+
+# ---- assembling the scorecard --------------------------------------------------------------
+
+def kpi_table(conn: Connection, start: date, end: date, level: str, cfg: AppConfig, journey: str | None = None,
+              scope: Scope = EVERYTHING, needed: frozenset[str] | None = None) -> tuple[dict[str, q.EntityInfo],
+                                                                                      dict[str, dict[str, float | None]]]:
+    """Entities at ``level`` and their KPIs over ``[start, end]``; ``needed`` skips optional queries."""
+    eco = cfg.rules.ecosystem
+    want = frozenset(KPIS) if needed is None else needed
+    infos = q.entities(conn, level, scope)
+    leads = q.lead_counts(conn, start, end, level, eco.response_sla_minutes, journey, scope)
+    months = q.dealer_month_sums(conn, start, end, level, scope)
+    medians = q.median_response(conn, start, end, level, journey, scope) if want & _MEDIAN_KPIS else {}
+    mkt = (q.marketing_revenue(conn, start, end, level, eco.marketing_parties, journey, scope)
+           if want & _TOUCH_KPIS else {})
+    n_months = months_touched(start, end)
+    table = {e: entity_kpis(info, leads.get(e, q.LeadCounts()), months.get(e, q.DealerMonthSums()),
+                            medians.get(e), mkt.get(e, q.MarketingRevenue()), n_months)
+             for e, info in infos.items()}
+    return infos, table
+
+
+def scorecard(conn: Connection, start: date, end: date, level: str, cfg: AppConfig, journey: str | None = None,
+              scope: Scope = EVERYTHING, with_trend: bool = True) -> Scorecard:
+    """The ecosystem scorecard of METRICS.md at ``level`` over ``[start, end]`` (both inclusive)."""
+    if end < start:
+        raise ValueError(f"the window ends ({end}) before it starts ({start})")
+    eco = cfg.rules.ecosystem
+    infos, table = kpi_table(conn, start, end, level, cfg, journey, scope)
+    scores = composite_scores(table, eco.weights, eco.lower_is_better)
+    quart = quartiles(scores)
+    prev_start, prev_end = previous_window(start, end)
+    previous: dict[str, float | None] = {}
+    if with_trend:
+        _, prev_table = kpi_table(conn, prev_start, prev_end, level, cfg, journey, scope, frozenset(eco.weights))
+        previous = composite_scores(prev_table, eco.weights, eco.lower_is_better)
+    rows = [ScorecardRow(e, infos[e].name, table[e], scores[e], quart[e], previous.get(e),
+                         _delta(scores[e], previous.get(e)))
+            for e in table]
+    rows.sort(key=lambda r: (r.composite_score is None, -(r.composite_score or 0.0), r.entity))
+    return Scorecard(level, start, end, journey, tuple(rows),
+                     prev_start if with_trend else None, prev_end if with_trend else None)
+
+
+def _delta(now: float | None, before: float | None) -> float | None:
+    return None if now is None or before is None else now - before
+
+
+# ---- views ---------------------------------------------------------------------------------
+
+FUNNEL_STEPS: tuple[tuple[str, str], ...] = (
+    ("leads", "Leads"), ("answered_in_sla", "Answered within SLA"), ("test_drives", "Test drive"),
+    ("quotes", "Quote"), ("sold", "Sold"),
+)
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    step: str
+    label: str
+    count: int
+    share_of_leads: float | None
+
+
+def funnel(conn: Connection, start: date, end: date, cfg: AppConfig, journey: str | None = None,
+           scope: Scope = EVERYTHING, level: str | None = None, entity: str | None = None) -> list[FunnelStep]:
+    """Lead-handling funnel lead -> answered within SLA -> test drive -> quote -> sold (counts in SQL).
+
+    Each step counts the leads in the window that reached it, so a lead answered late can still
+    count at later steps; the shares equal the scorecard's rates.
+    """
+    counts = q.funnel_counts(conn, start, end, cfg.rules.ecosystem.response_sla_minutes, journey, scope,
+                             level, entity)
+    return [FunnelStep(key, label, getattr(counts, key), ratio(getattr(counts, key), counts.leads))
+            for key, label in FUNNEL_STEPS]
+
+
+@dataclass(frozen=True)
+class HeatmapCell:
+    journey: str
+    segment: str
+    leads: int
+    sold: int
+    revenue: float
+    conversion_rate: float | None
+    revenue_per_lead: float | None
+
+
+def heatmap(conn: Connection, start: date, end: date, segment_level: str,
+            scope: Scope = EVERYTHING) -> list[HeatmapCell]:
+    """Journey x segment cells: leads, sold, revenue, conversion rate and revenue per lead.
+
+    ``segment_level`` is ``region`` or ``dealer_group``.
+    """
+    if segment_level not in ("region", "dealer_group"):
+        raise ValueError(f"segment must be region or dealer_group, not {segment_level!r}")
+    return [HeatmapCell(c.journey, c.segment, c.leads, c.sold, c.revenue, ratio(c.sold, c.leads),
+                        ratio(c.revenue, c.leads))
+            for c in q.heatmap_cells(conn, start, end, segment_level, scope)]
+
+
+def default_window(as_of: date, lead_range: tuple[date, date] | None, days: int = 90) -> tuple[date, date]:
+    """Default window: the ``days`` days ending at the as-of date, or at the last lead if that is earlier."""
+    end = as_of if lead_range is None else min(as_of, lead_range[1])
+    return end - timedelta(days=days - 1), end
+
+
+# ---- formatting ----------------------------------------------------------------------------
+
+def minutes(value: float | None) -> str:
+    """Minutes: 23 min, or 3.5 h from two hours on."""
+    if value is None:
+        return formatting.NA
+    return f"{value:,.0f} min" if value < 120 else f"{value / 60:,.1f} h"
+
+
+def kpi_text(key: str, value: float | None) -> str:
+    """A KPI value as the scorecard shows it (percent, money, minutes, ...)."""
+    kind = KPI_LABELS[key][1]
+    if value is None:
+        return formatting.NA
+    special = {"minutes": minutes, "score": lambda v: f"{v:.1f}", "score0": lambda v: f"{v:.0f}",
+               "decimal": lambda v: f"{v:.2f}", "quartile": lambda v: f"Q{int(v)}" + (" (top)" if v == 1 else "")}
+    return special[kind](value) if kind in special else formatting.fmt(kind, value)
+
+
+def trend_text(delta: float | None) -> str:
+    """Composite-score change in words with an arrow: ▲ +4.2 pts, ▼ -3.0 pts, ● no change."""
+    if delta is None:
+        return formatting.NA
+    if abs(delta) < 0.05:
+        return "● no change"
+    return f"▲ +{delta:.1f} pts" if delta > 0 else f"▼ -{abs(delta):.1f} pts"
