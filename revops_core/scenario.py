@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from revops_core.errors import ScenarioError
 
@@ -377,24 +378,97 @@ def sensitivity(
     plan_shares: Sequence[float],
     years: Sequence[int] = (2030, 2033),
     params: PathParams = DEFAULT_PARAMS,
-) -> list[dict[str, float | int]]:
+) -> list[dict[str, float | int | None]]:
     """Total scenario revenue for each (target, plan 2030 share, year).
 
     METRICS.md "Backlog schedule and the EV scenario". One row per combination, ordered by
-    target, then plan share, then year: ``{"target", "plan_2030", "year", "revenue"}``.
+    target, then plan share, then year: ``{"target", "plan_2030", "year", "revenue",
+    "vs_plan", "vs_plan_share"}`` where ``vs_plan`` = scenario total - schedule total (the
+    plan) and ``vs_plan_share`` = ``vs_plan`` / schedule total (``None`` when the schedule
+    has no revenue that year). A combination whose factor is undefined (a plan path at 0% or
+    100% where the scenario differs) gets ``None`` in all three figures instead of failing
+    the whole grid; invalid shares still raise ``ScenarioError`` listing every problem.
     """
     _require_valid([(replace(params, plan_2030=plan), t) for t in targets for plan in plan_shares])
-    rows: list[dict[str, float | int]] = []
+    plan_totals = total_by_year(schedule, years)
+    rows: list[dict[str, float | int | None]] = []
     for target in targets:
         s_path = share_path(target, params, years)
         for plan in plan_shares:
-            p_path = share_path(plan, params, years)
-            totals = total_by_year(scenario_revenue(schedule, s_path, p_path), years)
-            rows += [
-                {"target": target, "plan_2030": plan, "year": y, "revenue": totals[y]}
-                for y in years
-            ]
+            totals = _totals_or_none(schedule, s_path, share_path(plan, params, years), years)
+            for y in years:
+                rows.append({"target": target, "plan_2030": plan, "year": y,
+                             **_versus(None if totals is None else totals[y], plan_totals[y])})
     return rows
+
+
+def _totals_or_none(
+    schedule: Schedule, s_path: Mapping[int, float], p_path: Mapping[int, float],
+    years: Sequence[int],
+) -> dict[int, float] | None:
+    """Scenario totals per year, or ``None`` when a factor is undefined in some year."""
+    normalize(schedule, years)  # unknown powertrain codes are data errors: raise them
+    try:
+        return total_by_year(scenario_revenue(schedule, s_path, p_path), years)
+    except ScenarioError:
+        return None
+
+
+def _versus(revenue: float | None, plan: float) -> dict[str, float | None]:
+    if revenue is None:
+        return {"revenue": None, "vs_plan": None, "vs_plan_share": None}
+    delta = revenue - plan
+    return {"revenue": revenue, "vs_plan": delta, "vs_plan_share": None if plan == 0 else delta / plan}
+
+
+def comparison_rows(
+    schedule: Schedule, results: Sequence[ScenarioResult], years: Iterable[int] = YEARS
+) -> list[dict[str, float | int | None]]:
+    """Year-by-year comparison of the plan (the schedule) and each scenario.
+
+    METRICS.md "Backlog schedule and the EV scenario". One row per year with
+    ``year``, ``plan_revenue``, ``plan_ev_mix``, ``plan_ice_hev`` and, for the i-th result
+    (from 1), ``s{i}_revenue``, ``s{i}_vs_plan`` (scenario - plan; negative = revenue lost),
+    ``s{i}_ev_mix`` and ``s{i}_ice_hev`` (``None`` when the year has no revenue).
+    """
+    years = list(years)
+    plan_total = total_by_year(schedule, years)
+    plan_mix, plan_exposure = ev_mix(schedule, years), ice_hev_exposure(schedule, years)
+    rows: list[dict[str, float | int | None]] = []
+    for y in years:
+        row: dict[str, float | int | None] = {
+            "year": y, "plan_revenue": plan_total[y], "plan_ev_mix": plan_mix[y],
+            "plan_ice_hev": plan_exposure[y],
+        }
+        for i, r in enumerate(results, start=1):
+            row[f"s{i}_revenue"] = r.total_by_year[y]
+            row[f"s{i}_vs_plan"] = r.total_by_year[y] - plan_total[y]
+            row[f"s{i}_ev_mix"] = r.ev_mix[y]
+            row[f"s{i}_ice_hev"] = r.ice_hev_exposure[y]
+        rows.append(row)
+    return rows
+
+
+class PathDefaults(Protocol):
+    """The share-path settings of config (``load_config().rules.scenario``)."""
+
+    baseline_year: int
+    baseline_share: float
+    plan_2030: float
+    s_midpoint: float
+    s_steepness: float
+
+
+def params_from_defaults(defaults: PathDefaults, curve: str = "linear") -> PathParams:
+    """``PathParams`` from the config defaults of METRICS.md "Backlog schedule and the EV scenario"."""
+    return PathParams(
+        baseline_year=int(defaults.baseline_year),
+        baseline_share=float(defaults.baseline_share),
+        plan_2030=float(defaults.plan_2030),
+        curve=curve,
+        s_midpoint=float(defaults.s_midpoint),
+        s_steepness=float(defaults.s_steepness),
+    )
 
 
 def plan_ev_mix_2030(schedule: Schedule) -> float | None:

@@ -16,12 +16,14 @@ from revops_core.scenario import (
     YEARS,
     PathParams,
     ScenarioError,
+    comparison_rows,
     ev_mix,
     ev_risk_score,
     factors,
     first_year_ev_mix_at_least,
     ice_hev_exposure,
     normalize,
+    params_from_defaults,
     plan_ev_mix_2030,
     revenue_at_risk,
     run_scenario,
@@ -348,7 +350,8 @@ def test_first_year_40_in_run_scenario() -> None:
 def test_sensitivity_shape_and_values() -> None:
     rows = sensitivity(SCHEDULE, targets=[0.3, 0.5, 0.7], plan_shares=[0.3, 0.4])
     assert len(rows) == 3 * 2 * 2
-    assert all(set(row) == {"target", "plan_2030", "year", "revenue"} for row in rows)
+    keys = {"target", "plan_2030", "year", "revenue", "vs_plan", "vs_plan_share"}
+    assert all(set(row) == keys for row in rows)
     assert [(r["target"], r["plan_2030"], r["year"]) for r in rows[:4]] == [
         (0.3, 0.3, 2030), (0.3, 0.3, 2033), (0.3, 0.4, 2030), (0.3, 0.4, 2033),
     ]
@@ -358,6 +361,63 @@ def test_sensitivity_shape_and_values() -> None:
     assert by_key[(0.5, 0.4, 2033)] == pytest.approx(20 * 0.68 / 0.52 + 20 * 0.32 / 0.48 + 10)
     # T = P: the schedule's own totals
     assert (by_key[(0.3, 0.3, 2030)], by_key[(0.3, 0.3, 2033)]) == (100.0, 50.0)
+    row = next(r for r in rows if (r["target"], r["plan_2030"], r["year"]) == (0.5, 0.4, 2030))
+    assert row["vs_plan"] == pytest.approx(-2.5)  # 97.5 - 100
+    assert row["vs_plan_share"] == pytest.approx(-0.025)  # -2.5 / 100
+
+
+def test_sensitivity_marks_undefined_cells_instead_of_failing() -> None:
+    # Baseline 100% and plan 100%: p(y) = 1 in every year, so any T < 1 has no ICE factor.
+    params = PathParams(baseline_share=1.0)
+    rows = sensitivity(SCHEDULE, targets=[0.5, 1.0], plan_shares=[1.0], params=params)
+    by_target = {(r["target"], r["year"]): r for r in rows}
+    assert by_target[(0.5, 2030)]["revenue"] is None
+    assert by_target[(0.5, 2030)]["vs_plan"] is None
+    assert by_target[(1.0, 2030)]["revenue"] == 100.0  # T = P: the schedule itself
+    assert by_target[(1.0, 2030)]["vs_plan"] == 0.0
+
+
+def test_sensitivity_share_is_none_without_plan_revenue() -> None:
+    rows = sensitivity({2033: {"BEV": 10.0}}, targets=[0.5], plan_shares=[0.4])
+    r2030 = next(r for r in rows if r["year"] == 2030)
+    assert (r2030["revenue"], r2030["vs_plan"], r2030["vs_plan_share"]) == (0.0, 0.0, None)
+
+
+def test_sensitivity_still_raises_on_unknown_powertrain() -> None:
+    with pytest.raises(ScenarioError, match="unknown powertrain"):
+        sensitivity({2030: {"FCEV": 1.0}}, targets=[0.5], plan_shares=[0.4])
+
+
+# --- comparison rows --------------------------------------------------------------------
+
+
+def test_comparison_rows_hand_values() -> None:
+    results = [run_scenario(SCHEDULE, t, DEFAULT) for t in (0.3, 0.7)]
+    rows = comparison_rows(SCHEDULE, results)
+    assert [r["year"] for r in rows] == list(YEARS)
+    r2030 = rows[YEARS.index(2030)]
+    # plan: 100, EV mix 30/100, ICE + HEV 60/100 (see SCHEDULE)
+    assert (r2030["plan_revenue"], r2030["plan_ev_mix"], r2030["plan_ice_hev"]) == (100.0, 0.3, 0.6)
+    # T = 0.3: total 102.5 (PRESETS), vs plan +2.5, EV mix 22.5 / 102.5
+    assert r2030["s1_revenue"] == pytest.approx(102.5)
+    assert r2030["s1_vs_plan"] == pytest.approx(2.5)
+    assert r2030["s1_ev_mix"] == pytest.approx(22.5 / 102.5)
+    # T = 0.7: 92.5, -7.5, ICE + HEV 30 / 92.5
+    assert r2030["s2_vs_plan"] == pytest.approx(-7.5)
+    assert r2030["s2_ice_hev"] == pytest.approx(30.0 / 92.5)
+    # 2027 has no revenue: money 0, shares n/a
+    r2027 = rows[YEARS.index(2027)]
+    assert (r2027["s1_revenue"], r2027["s1_vs_plan"], r2027["s1_ev_mix"], r2027["plan_ev_mix"]) == (
+        0.0, 0.0, None, None)
+    assert "s3_revenue" not in r2030
+
+
+def test_params_from_defaults(cfg) -> None:
+    params = params_from_defaults(cfg.rules.scenario, curve="s")
+    d = cfg.rules.scenario
+    assert params == PathParams(baseline_year=d.baseline_year, baseline_share=d.baseline_share,
+                                plan_2030=d.plan_2030, curve="s", s_midpoint=float(d.s_midpoint),
+                                s_steepness=d.s_steepness)
 
 
 def test_sensitivity_reports_every_bad_share_at_once() -> None:
