@@ -7,7 +7,7 @@ import streamlit as st
 from revops_core import bands, formatting
 from revops_core.queries.pipeline import DRILLDOWNS
 from shell import charts, data, filters
-from shell.tiles import BADGE
+from shell.tiles import band_markdown
 
 f = filters.get()
 cfg = data.config()
@@ -48,11 +48,11 @@ for seg in f.segments:
         c1.metric("Open pipeline (horizon)", formatting.money(detail.open_amount))
         c2.metric("Pipeline coverage", "quota met" if detail.quota_met else formatting.ratio(m.pipeline_coverage[seg]),
                   help=f"open / (quota {formatting.money(detail.quota)} − won {formatting.money(detail.won)})")
-        c2.badge(f"{BADGE[cov_band.status][1]}: {cov_band.label}", color=BADGE[cov_band.status][0])
+        c2.markdown(band_markdown(cov_band))
         c3.metric("Win rate (TTM)", formatting.percent(m.win_rate[seg]))
-        c3.badge(f"{BADGE[win_band.status][1]}: {win_band.label}", color=BADGE[win_band.status][0])
+        c3.markdown(band_markdown(win_band))
         c4.metric("Sales cycle (median)", formatting.days(m.sales_cycle_days[seg]))
-        c4.badge(f"{BADGE[cyc_band.status][1]}: {cyc_band.label}", color=BADGE[cyc_band.status][0])
+        c4.markdown(band_markdown(cyc_band))
         figure = st.selectbox("Show the opportunities behind", list(DRILLDOWNS), format_func=DRILLDOWNS.get,
                               key=f"seg_drill_{seg}")
         rows, total = data.drilldown(f.url, f.version, f.as_of, seg, figure)

@@ -21,9 +21,15 @@ def tile(cfg: AppConfig, key: str, value: float | None, previous: float | None,
         st.metric(label or cfg.metric_label(key), formatting.fmt(kind, value),
                   delta=None if delta is None else formatting.signed_delta(kind, delta),
                   delta_color="normal" if higher_is_better else "inverse",
-                  delta_description="vs previous quarter end" if delta is not None else None,
+                  delta_description="vs last quarter" if delta is not None else None,
                   chart_data=[0.0 if v is None else float(v) for v in trend] if any(v is not None for v in trend) else None,
                   chart_type="line", help=band.benchmark or None)
-        color, word = BADGE[band.status]
-        if band.status != "none" or band.benchmark:
-            st.badge(f"{word}: {band.label}", color=color)
+        st.markdown(band_markdown(band))
+
+
+def band_markdown(band: bands.BandResult) -> str:
+    """The band as a coloured word badge followed by its label in plain (wrapping) text."""
+    color, word = BADGE[band.status]
+    if band.status == "none" and not band.benchmark:
+        return ":gray-badge[No benchmark] tracked without a target"
+    return f":{color}-badge[{word}] {band.label}"

@@ -23,7 +23,7 @@ def test_tiles_show_the_core_figures(open_page, sample_engine, cfg) -> None:
     band = bands.evaluate(cfg, "backlog_replenishment_rate", m.backlog_replenishment_rate)
     word = {"green": "On target", "amber": "Watch", "red": "Off target"}[band.status]
     badges = [md.value for md in at.markdown if "-badge[" in md.value]
-    assert any(f"{word}: {band.label}" in text for text in badges)  # colour and words
+    assert any(f"-badge[{word}] {band.label}" in text for text in badges)  # colour and words
 
 
 def test_as_of_from_the_url_moves_every_figure(open_page, sample_engine, cfg) -> None:

@@ -1,0 +1,104 @@
+"""Browser smoke test: ``streamlit run`` the app and open every page in headless Chromium.
+
+Uses Debian's Chromium (``/usr/bin/chromium``) through Playwright with ``executable_path``;
+no browser download. Locally without Chromium the test is skipped; in CI it must run.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+pytestmark = pytest.mark.browser
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is not installed; CI installs it with apt-get (see .ci/run)")
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_healthy(port: int, proc: subprocess.Popen, limit: float = 90) -> None:
+    start = time.time()
+    while time.time() - start < limit:
+        if proc.poll() is not None:
+            raise RuntimeError("streamlit exited early")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError("streamlit did not become healthy")
+
+
+@pytest.fixture(scope="module")
+def server(sample_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    log = open(tmp_path_factory.mktemp("browser") / "server.log", "w")  # noqa: SIM115
+    env = {**os.environ, "AUTOREVOPS_DB_URL": sample_db_url}
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+                             "--server.headless", "true", "--server.port", str(port),
+                             "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    try:
+        _wait_healthy(port, proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+def _settle(page, limit: float = 90) -> None:  # noqa: ANN001 - playwright Page
+    page.wait_for_selector('[data-testid="stApp"]', timeout=limit * 1000)
+    start = time.time()
+    time.sleep(0.5)
+    while time.time() - start < limit:
+        if not page.query_selector('[data-testid="stStatusWidget"]') and not page.query_selector('[data-testid="stSkeleton"]'):
+            time.sleep(0.5)
+            if not page.query_selector('[data-testid="stStatusWidget"]'):
+                return
+        time.sleep(0.25)
+    raise TimeoutError("page kept running")
+
+
+def test_every_page_renders_without_an_exception(server: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(server)
+        _settle(page)
+        links = page.eval_on_selector_all('[data-testid="stSidebarNav"] a', "els => els.map(e => e.href)")
+        assert len(links) >= 3, links
+        seen = {}
+        for href in links:
+            page.goto(href)
+            _settle(page)
+            exceptions = [e.inner_text()[:300] for e in page.query_selector_all('[data-testid="stException"]')]
+            title = page.query_selector("h1")
+            seen[href] = title.inner_text() if title else None
+            assert not exceptions, f"{href}: {exceptions}"
+            assert title is not None, f"{href}: no page title"
+        browser.close()
+    assert "Board overview" in seen.values()
