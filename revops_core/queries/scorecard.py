@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnElement
 
 from revops_core import windows
-from revops_core.queries.common import T, Scope, days_between, dealer_filter, median_by
+from revops_core.queries.common import T, Scope, days_between, dealer_filter
 
 LEVELS: dict[str, str] = {"dealer": "dealer_id", "dealer_group": "dealer_group", "region": "region"}
 
@@ -179,7 +179,7 @@ def median_response(conn: Connection, start: date, end: date, level: str, journe
     l = T["leads"]  # noqa: E741
     minutes = days_between(l.c.created_at, l.c.first_response_at) * 1440
     where = sa.and_(_lead_where(start, end, journey, scope), l.c.first_response_at.is_not(None))
-    q = median_by(entity_column(level), minutes, where, _leads_join())
+    q = _median_by(entity_column(level), minutes, where, _leads_join())
     return {str(grp): float(med) for grp, med in conn.execute(q) if med is not None}
 
 
@@ -249,6 +249,24 @@ def heatmap_cells(conn: Connection, start: date, end: date, segment_level: str, 
          .select_from(_leads_join()).where(_lead_where(start, end, None, scope))
          .group_by(l.c.journey, seg).order_by(l.c.journey, seg))
     return [HeatCell(str(j), str(s), int(n), int(k), float(r)) for j, s, n, k, r in conn.execute(q)]
+
+
+def _median_by(group_col: sa.ColumnElement, value_col: sa.ColumnElement,
+               where: ColumnElement[bool], select_from: sa.FromClause) -> sa.Select:
+    """Median of ``value_col`` per group with window functions (mean of the two middle rows).
+
+    Same contract as ``queries.common.median_by``, whose ``rn IN ((cnt + 1) / 2, (cnt + 2) / 2)``
+    is a true division under SQLAlchemy 2 and drops the lower middle row for even counts (see
+    the xfail in tests/core/test_board.py). The middle rows are picked without a division:
+    ``cnt <= 2 * rn <= cnt + 2``. Swap back once ``median_by`` is fixed.
+    """
+    inner = (sa.select(group_col.label("grp"), value_col.label("val"),
+                       sa.func.row_number().over(partition_by=group_col, order_by=value_col).label("rn"),
+                       sa.func.count().over(partition_by=group_col).label("cnt"))
+             .select_from(select_from).where(where).subquery())
+    return (sa.select(inner.c.grp, sa.func.avg(inner.c.val).label("median"))
+            .where(2 * inner.c.rn >= inner.c.cnt, 2 * inner.c.rn <= inner.c.cnt + 2)
+            .group_by(inner.c.grp))
 
 
 def lead_date_range(conn: Connection, scope: Scope) -> tuple[date, date] | None:
