@@ -1,0 +1,209 @@
+"""Unit tests for revops_core.windows (METRICS.md "Windows").
+
+Pure functions of the as-of date, so every test is a table of hand-worked cases.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from revops_core.windows import (
+    Window,
+    add_months,
+    horizon,
+    minus_years,
+    month_end,
+    month_first,
+    month_str,
+    months_between,
+    period_bounds,
+    previous_quarter_ends,
+    quarter_end,
+    quarter_from_label,
+    quarter_label,
+    quarter_start,
+    ttm,
+    ttm_months,
+)
+
+# --- TTM: (D minus one year, D] ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("as_of", "start"),
+    [
+        (date(2025, 6, 15), date(2024, 6, 15)),
+        (date(2025, 1, 1), date(2024, 1, 1)),
+        (date(2025, 12, 31), date(2024, 12, 31)),
+        # 29 February has no twin a year earlier: it becomes 28 February
+        (date(2024, 2, 29), date(2023, 2, 28)),
+        # a year back from 28 February 2025 is 28 February 2024 (29 Feb 2024 is inside TTM)
+        (date(2025, 2, 28), date(2024, 2, 28)),
+        (date(2025, 3, 1), date(2024, 3, 1)),
+    ],
+)
+def test_ttm_is_one_year_back_start_exclusive(as_of: date, start: date) -> None:
+    assert ttm(as_of) == Window(start, as_of, start_exclusive=True)
+
+
+@pytest.mark.parametrize(
+    ("d", "years", "expected"),
+    [
+        (date(2025, 6, 15), 1, date(2024, 6, 15)),
+        (date(2025, 6, 15), 3, date(2022, 6, 15)),
+        (date(2024, 2, 29), 1, date(2023, 2, 28)),
+        (date(2024, 2, 29), 4, date(2020, 2, 29)),  # 2020 is a leap year: the day exists
+        (date(2024, 2, 29), 2, date(2022, 2, 28)),
+    ],
+)
+def test_minus_years(d: date, years: int, expected: date) -> None:
+    assert minus_years(d, years) == expected
+
+
+@pytest.mark.parametrize(
+    ("as_of", "expected"),
+    [
+        # D-1y = 2024-06-15; 2024-06-01 is before it, so the first month is 2024-07
+        (date(2025, 6, 15), ("2024-07", "2025-06")),
+        # D-1y = 2024-06-01 equals the first day of 2024-06: excluded (start is exclusive)
+        (date(2025, 6, 1), ("2024-07", "2025-06")),
+        # D's own month counts even on its last day
+        (date(2025, 6, 30), ("2024-07", "2025-06")),
+        # D-1y = 2023-12-31; 2024-01-01 is inside
+        (date(2024, 12, 31), ("2024-01", "2024-12")),
+        (date(2025, 1, 1), ("2024-02", "2025-01")),
+        # D-1y = 2023-02-28: 2023-03-01 is the first month start inside
+        (date(2024, 2, 29), ("2023-03", "2024-02")),
+    ],
+)
+def test_ttm_months_are_the_twelve_months_starting_in_ttm(as_of: date, expected: tuple[str, str]) -> None:
+    first, last = ttm_months(as_of)
+    assert (first, last) == expected
+    assert len(months_between(first, last)) == 12
+    window = ttm(as_of)
+    assert window.start < month_first(first) <= window.end
+    assert month_first(last) <= as_of
+
+
+# --- month arithmetic -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("d", "months", "expected"),
+    [
+        (date(2024, 1, 31), 1, date(2024, 2, 1)),  # always the first day of the month
+        (date(2024, 12, 15), 1, date(2025, 1, 1)),
+        (date(2024, 1, 15), -1, date(2023, 12, 1)),
+        (date(2024, 3, 10), 0, date(2024, 3, 1)),
+        (date(2024, 3, 10), 12, date(2025, 3, 1)),
+        (date(2024, 3, 10), -15, date(2022, 12, 1)),
+        (date(2024, 11, 30), 14, date(2026, 1, 1)),
+    ],
+)
+def test_add_months(d: date, months: int, expected: date) -> None:
+    assert add_months(d, months) == expected
+
+
+@pytest.mark.parametrize(
+    ("d", "expected"),
+    [
+        (date(2024, 2, 10), date(2024, 2, 29)),
+        (date(2023, 2, 1), date(2023, 2, 28)),
+        (date(2100, 2, 1), date(2100, 2, 28)),  # not a leap year (divisible by 100)
+        (date(2000, 2, 1), date(2000, 2, 29)),  # a leap year (divisible by 400)
+        (date(2024, 4, 30), date(2024, 4, 30)),
+        (date(2024, 12, 1), date(2024, 12, 31)),
+    ],
+)
+def test_month_end(d: date, expected: date) -> None:
+    assert month_end(d) == expected
+
+
+@pytest.mark.parametrize(
+    ("d", "period"),
+    [(date(2024, 1, 31), "2024-01"), (date(2025, 12, 1), "2025-12"), (date(987, 3, 4), "0987-03")],
+)
+def test_month_str_and_month_first(d: date, period: str) -> None:
+    assert month_str(d) == period
+    assert month_first(period) == date(d.year, d.month, 1)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "expected"),
+    [
+        ("2024-11", "2025-02", ["2024-11", "2024-12", "2025-01", "2025-02"]),
+        ("2024-05", "2024-05", ["2024-05"]),
+        ("2024-05", "2024-04", []),
+    ],
+)
+def test_months_between(first: str, last: str, expected: list[str]) -> None:
+    assert months_between(first, last) == expected
+
+
+# --- quarters ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("d", "start", "end", "label"),
+    [
+        (date(2025, 1, 1), date(2025, 1, 1), date(2025, 3, 31), "2025Q1"),
+        (date(2025, 3, 31), date(2025, 1, 1), date(2025, 3, 31), "2025Q1"),
+        (date(2025, 4, 1), date(2025, 4, 1), date(2025, 6, 30), "2025Q2"),
+        (date(2025, 8, 15), date(2025, 7, 1), date(2025, 9, 30), "2025Q3"),
+        (date(2025, 12, 31), date(2025, 10, 1), date(2025, 12, 31), "2025Q4"),
+    ],
+)
+def test_quarter_start_end_and_label(d: date, start: date, end: date, label: str) -> None:
+    assert quarter_start(d) == start
+    assert quarter_end(d) == end
+    assert quarter_label(d) == label
+    assert quarter_from_label(label) == start
+
+
+@pytest.mark.parametrize(
+    ("as_of", "start", "end", "labels"),
+    [
+        # D in Q2: Q2, Q3, Q4 of 2025 and Q1 2026
+        (date(2025, 5, 10), date(2025, 4, 1), date(2026, 3, 31), ("2025Q2", "2025Q3", "2025Q4", "2026Q1")),
+        # D on a quarter's first day: that quarter is the first of H
+        (date(2025, 1, 1), date(2025, 1, 1), date(2025, 12, 31), ("2025Q1", "2025Q2", "2025Q3", "2025Q4")),
+        # D on a quarter's last day: still that quarter
+        (date(2025, 12, 31), date(2025, 10, 1), date(2026, 9, 30), ("2025Q4", "2026Q1", "2026Q2", "2026Q3")),
+        (date(2024, 2, 29), date(2024, 1, 1), date(2024, 12, 31), ("2024Q1", "2024Q2", "2024Q3", "2024Q4")),
+    ],
+)
+def test_horizon_is_four_quarters_from_d_quarter(as_of: date, start: date, end: date,
+                                                 labels: tuple[str, ...]) -> None:
+    assert horizon(as_of) == (start, end, labels)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "count", "expected"),
+    [
+        (date(2025, 5, 10), 3, [date(2025, 3, 31), date(2024, 12, 31), date(2024, 9, 30)]),
+        # D on a quarter's first day: its own quarter is not included
+        (date(2025, 4, 1), 2, [date(2025, 3, 31), date(2024, 12, 31)]),
+        # D on a quarter's last day: its own quarter is still not included
+        (date(2025, 3, 31), 1, [date(2024, 12, 31)]),
+        (date(2024, 8, 1), 4, [date(2024, 6, 30), date(2024, 3, 31), date(2023, 12, 31), date(2023, 9, 30)]),
+        (date(2025, 5, 10), 0, []),
+    ],
+)
+def test_previous_quarter_ends(as_of: date, count: int, expected: list[date]) -> None:
+    assert previous_quarter_ends(as_of, count) == expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "label", "expected"),
+    [
+        ("quarter", "2024Q1", (date(2024, 1, 1), date(2024, 3, 31))),
+        ("quarter", "2024Q2", (date(2024, 4, 1), date(2024, 6, 30))),
+        ("quarter", "2024Q3", (date(2024, 7, 1), date(2024, 9, 30))),
+        ("quarter", "2024Q4", (date(2024, 10, 1), date(2024, 12, 31))),
+        ("year", "2024", (date(2024, 1, 1), date(2024, 12, 31))),
+        ("year", "2030", (date(2030, 1, 1), date(2030, 12, 31))),
+    ],
+)
+def test_period_bounds(kind: str, label: str, expected: tuple[date, date]) -> None:
+    assert period_bounds(kind, label) == expected
