@@ -15,6 +15,7 @@ from collections.abc import Sequence
 COMMANDS: dict[str, tuple[str, str]] = {
     "seed": ("seed", "fill the database with the deterministic sample company"),
     "metrics": ("metrics", "print the board metrics as JSON"),
+    "scenario": ("scenario", "print the backlog schedule and EV-transition scenarios as JSON"),
     "scorecard": ("scorecard", "print the ecosystem scorecard per dealer, dealer group or region as JSON"),
     "alerts": ("alerts", "list the threshold alerts firing at the as-of date; exit 1 when any fires"),
 }
