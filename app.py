@@ -16,6 +16,9 @@ PAGES = {
         st.Page("pages/board_overview.py", title="Board overview", icon=":material/dashboard:", default=True),
         st.Page("pages/segmentation.py", title="Four-buyer segmentation", icon=":material/groups:"),
     ],
+    "Revenue architecture": [
+        st.Page("pages/certifications.py", title="Certifications & risks", icon=":material/verified:"),
+    ],
     "Data": [
         st.Page("pages/data_admin.py", title="Data: import, export, sample", icon=":material/database:"),
     ],

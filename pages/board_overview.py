@@ -7,7 +7,7 @@ import streamlit as st
 from revops_core import bands, formatting
 from revops_core.contract import CERTIFICATIONS, SEGMENTS
 from revops_core.risks import risk_scores
-from shell import data, filters
+from shell import certifications_data, data, filters
 from shell.tiles import BADGE, tile
 
 f = filters.get()
@@ -19,6 +19,15 @@ prev = trend[-1] if trend else None
 st.title("Board overview")
 st.caption(f"As of **{f.as_of:%d %B %Y}** · TTM = the twelve months to that date · "
            f"changes compare with the previous quarter end ({prev.as_of:%d %b %Y})" if prev else "")
+
+# Alert banner (config/alerts.yaml), the same alerts as ``python -m revops_core alerts``.
+firing = certifications_data.firing_alerts(f.url, f.version, f.as_of)
+if firing:
+    st.warning(f"**{len(firing)} alert{'s' if len(firing) > 1 else ''} firing**\n\n"
+               + "\n".join(f"- {a.message} Now: {a.value_text}." for a in firing),
+               icon=":material/notifications_active:")
+else:
+    st.caption("No alerts firing.")
 
 
 def series(getter) -> tuple[float | None, float | None, list[float | None]]:  # noqa: ANN001

@@ -1,0 +1,172 @@
+"""Certifications & risks: certification status, certifications as pipeline gates (blocked
+pipeline, drill-down, renewal what-if), product requirements and the four failure modes."""
+from __future__ import annotations
+
+from datetime import date
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from revops_core import formatting
+from revops_core.certifications import STATES, default_renewal
+from revops_core.contract import CERTIFICATIONS
+from revops_core.errors import ScenarioError
+from shell import certifications_data as cd
+from shell import charts, data, filters
+
+f = filters.get()
+cfg = data.config()
+segments = cd.segment_arg(f.segments)
+cert_label = {code: cfg.label("certifications", code) for code in CERTIFICATIONS}
+CHART_COLORS = {"green": "#2e7d32", "orange": "#ed8c00", "red": "#c62828", "blue": "#1f5aa6", "gray": "#757575"}
+DATE_RANGE = (date(2000, 1, 1), date(2060, 12, 31))
+SEVERITY = {"red": ("red", "Triggered"), "amber": ("orange", "Watch"), "green": ("green", "Clear")}
+COLUMNS = {
+    "opportunity_id": "Opportunity", "account": "Account", "segment": "Segment", "product": "Product",
+    "stage": "Stage", "amount": st.column_config.NumberColumn("Amount", format="dollar"),
+    "close_date": st.column_config.DateColumn("Expected close"), "owner": "Owner", "blocked_by": "Blocked by",
+    "award_id": "Award", "platform": "Platform", "powertrain": "Powertrain",
+    "sop_date": st.column_config.DateColumn("SOP"), "ppap_status": "PPAP status", "apqp_phase": "APQP phase",
+    "lifetime_value": st.column_config.NumberColumn("Lifetime value", format="dollar"),
+    "product_id": "Product ID", "oem_amount": st.column_config.NumberColumn("OEM pipeline + won", format="dollar"),
+    "dealer_amount": st.column_config.NumberColumn("Dealer pipeline + won", format="dollar"),
+    "oem_deals": "OEM deals", "dealer_deals": "Dealer deals",
+    "backlog": st.column_config.NumberColumn("Backlog", format="dollar"),
+}
+
+
+def labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """Codes shown as their config labels (segments, powertrains, statuses)."""
+    out = frame.copy()
+    if "segment" in out:
+        out["segment"] = out["segment"].map(lambda s: cfg.label("segments", s))
+    if "powertrain" in out:
+        out["powertrain"] = out["powertrain"].map(lambda p: cfg.label("powertrains", p))
+    if "ppap_status" in out:
+        out["ppap_status"] = out["ppap_status"].map(lambda s: str(s).replace("_", " ").capitalize())
+    return out
+
+
+def when(day, prefix: str) -> str:  # noqa: ANN001 - date | None
+    return f"{prefix} {day:%d %b %Y}" if day else f"{prefix}: none recorded"
+
+
+st.title("Certifications & risks")
+st.caption(f"Certification status as of **{f.as_of:%d %B %Y}**. An open opportunity is blocked when a "
+           "certification it needs under the rules is not valid on its expected close date.")
+
+# --- status matrix -----------------------------------------------------------------------------
+st.subheader("Certification status")
+rows = cd.matrix(f.url, f.version, f.as_of)
+for chunk in (rows[:4], rows[4:]):
+    for col, row in zip(st.columns(4), chunk):
+        with col, st.container(border=True):
+            st.markdown(f"**{cert_label[row.certification]}**")
+            st.badge(row.words, color=row.color)
+            if row.days_left is None:
+                expiry = "No expiry date recorded"
+            elif row.days_left >= 0:
+                expiry = f"{when(row.expiry_date, 'Expires')} · {row.days_left:,} days left"
+            else:
+                expiry = f"{when(row.expiry_date, 'Expired')} · {-row.days_left:,} days ago"
+            audit = when(row.next_audit_date, "Next audit")
+            if row.days_to_audit is not None:
+                audit += f" (in {row.days_to_audit:,} days)" if row.days_to_audit >= 0 else " (date passed)"
+            st.caption(f"{expiry}  \n{audit}  \nScope: {row.scope or '—'}")
+st.caption(f"Expiring soon = valid at the as-of date and expiring within {cfg.rules.expiring_soon_days} days.")
+
+# --- blocked pipeline per certification ---------------------------------------------------------
+st.subheader("Open pipeline blocked by certifications")
+summary = cd.gates(f.url, f.version, segments)
+if segments is not None:
+    st.caption("Selected segments only: " + ", ".join(cfg.label("segments", s) for s in segments) + ".")
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Pipeline at risk (certification)", formatting.money(summary.total_amount),
+          help="Each blocked opportunity counted once, however many certifications block it.")
+c2.metric("Opportunities blocked", formatting.count(summary.total_count))
+c3.metric("Open pipeline", formatting.money(summary.open_amount))
+c4.metric("Share of open pipeline at risk", formatting.percent(summary.share_at_risk))
+
+state = {r.certification: r for r in rows}
+gate_df = pd.DataFrame([{
+    "Certification": cert_label[g.certification], "Status": state[g.certification].words,
+    "amount": g.amount, "Blocked pipeline": formatting.money(g.amount),
+    "Opportunities": formatting.count(g.count), "Why": g.reason} for g in summary.gates])
+if summary.total_count == 0:
+    st.success("No open opportunity is blocked: every certification the open pipeline needs is valid at close.")
+else:
+    domain = [w for _, w in STATES.values()]
+    chart = (alt.Chart(gate_df, title="Open pipeline blocked, by certification (US$)", height=260)
+             .mark_bar().encode(
+                 x=alt.X("amount:Q", title="Blocked open pipeline (US$)", axis=charts.MONEY_AXIS),
+                 y=alt.Y("Certification:N", title=None, sort=[cert_label[c] for c in CERTIFICATIONS]),
+                 color=alt.Color("Status:N", title="Certification status", scale=alt.Scale(
+                     domain=domain, range=[CHART_COLORS[c] for c, _ in STATES.values()])),
+                 tooltip=["Certification", "Status", "Blocked pipeline", "Opportunities", "Why"]))
+    st.altair_chart(chart, width="stretch")
+    st.caption("An opportunity blocked by two certifications appears under each bar; the total above counts it once.")
+st.dataframe(gate_df.drop(columns="amount"), hide_index=True, width="stretch")
+
+# --- drill-down -----------------------------------------------------------------------------------
+blocking = [g.certification for g in summary.gates if g.count]
+if blocking:
+    choice = st.selectbox("Show the opportunities blocked by", [None, *blocking], key="cert_drill",
+                          format_func=lambda c: "any certification" if c is None else cert_label[c])
+    frame, total = cd.drilldown(f.url, f.version, choice, segments)
+    st.caption(f"{total:,} opportunities" + (f" (largest {len(frame):,} shown)" if total > len(frame) else ""))
+    st.dataframe(labelled(frame), hide_index=True, width="stretch", column_config=COLUMNS)
+
+# --- what-if ----------------------------------------------------------------------------------------
+st.subheader("What if a certification is renewed?")
+st.caption("The certification is replaced by a valid certificate from the renewal date to the new expiry, and the "
+           "blocked pipeline is computed again. Opportunities it blocks that close before the renewal date stay "
+           "blocked (the renewal comes too late for them), and so do those still needing another certification.")
+renewal_default, expiry_default = default_renewal(f.as_of)
+biggest = max(summary.gates, key=lambda g: g.amount).certification
+w1, w2, w3 = st.columns(3)
+code = w1.selectbox("Certification renewed", list(CERTIFICATIONS), index=CERTIFICATIONS.index(biggest),
+                    format_func=cert_label.get, key="cert_what_if_cert")
+renewal = w2.date_input("Renewed by", value=renewal_default, key="cert_what_if_date", format="YYYY-MM-DD",
+                        min_value=DATE_RANGE[0], max_value=DATE_RANGE[1],
+                        help="Opportunities closing before this date stay blocked.")
+expiry = w3.date_input("New expiry", value=expiry_default, key="cert_what_if_expiry", format="YYYY-MM-DD",
+                       min_value=DATE_RANGE[0], max_value=DATE_RANGE[1],
+                       help="Opportunities closing after this date stay blocked.")
+try:
+    result = cd.what_if(f.url, f.version, code, renewal, expiry, segments)
+except ScenarioError as exc:
+    st.error(str(exc))
+else:
+    r1, r2, r3 = st.columns(3)
+    r1.metric("Pipeline released", formatting.money(result.released))
+    r2.metric("Opportunities released", formatting.count(result.released_count))
+    r3.metric("Pipeline at risk after renewal", formatting.money(result.at_risk_after),
+              delta=formatting.signed_delta("money", -result.released) if result.released else None,
+              delta_color="inverse")
+    st.caption(f"If {cert_label[code]} is renewed by {renewal:%d %b %Y} and valid until {expiry:%d %b %Y}, "
+               f"{formatting.money(result.released)} of the {formatting.money(result.at_risk_now)} at risk is released.")
+
+# --- requirements ---------------------------------------------------------------------------------
+st.subheader("Which products need which certification")
+st.caption("From the certification rules in config. \"Required\" applies whatever the account; some rules depend "
+           "on the account as stated. Opportunities without a product need only the account-based certifications.")
+req = cd.requirements(f.url, f.version)
+if len(req) <= 1:
+    st.info("No products in the data yet: import products to see which certifications each needs.")
+st.dataframe(req, hide_index=True, width="stretch")
+
+# --- failure modes ----------------------------------------------------------------------------------
+st.subheader("Failure modes")
+st.caption("The four failure modes of the playbook, each with the figure behind it and the records that trigger it.")
+for mode in data.failure_modes(f.url, f.version, f.as_of):
+    color, word = SEVERITY[mode.severity]
+    with st.container(border=True):
+        st.markdown(f"**{mode.label}**")
+        st.badge(f"{word}: {mode.label}", color=color)
+        st.write(mode.figure)
+        if len(mode.records) == 0:
+            st.caption("No records trigger this failure mode.")
+        else:
+            with st.expander(f"Records behind it ({len(mode.records):,})", expanded=mode.triggered):
+                st.dataframe(labelled(mode.records), hide_index=True, width="stretch", column_config=COLUMNS)
