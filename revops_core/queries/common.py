@@ -92,7 +92,7 @@ def median_by(group_col: sa.ColumnElement, value_col: sa.ColumnElement,
                        sa.func.count().over(partition_by=group_col).label("cnt"))
              .select_from(select_from).where(where).subquery())
     return (sa.select(inner.c.grp, sa.func.avg(inner.c.val).label("median"))
-            .where(inner.c.rn.in_([(inner.c.cnt + 1) / 2, (inner.c.cnt + 2) / 2]))
+            .where(inner.c.rn.in_([(inner.c.cnt + 1) // 2, (inner.c.cnt + 2) // 2]))
             .group_by(inner.c.grp))
 
 

@@ -314,10 +314,6 @@ def test_sales_cycle_days_median_odd_count(engine: Engine, cfg: AppConfig) -> No
     assert (cycle["OEM"], cycle["FLEET"]) == (20.0, None)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: revops_core/queries/common.py median_by keeps rn IN ((cnt + 1) / 2, (cnt + 2) / 2); "
-    "SQLAlchemy 2 '/' is true division, so for an even count only the upper middle row matches "
-    "and the median is that row instead of the mean of the two middle rows"))
 def test_sales_cycle_days_median_even_count(engine: Engine, cfg: AppConfig) -> None:
     write(engine, accounts=ACCOUNTS, opportunities=SALES_CYCLE_OPPS)
     cycle = metrics(engine, D, cfg).sales_cycle_days
