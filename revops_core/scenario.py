@@ -449,6 +449,55 @@ def comparison_rows(
     return rows
 
 
+def summary_rows(
+    schedule: Schedule,
+    results: Sequence[ScenarioResult],
+    ev_mix_target: float = EV_MIX_TARGET,
+    exposure_limit: float = 0.60,
+    years: Sequence[int] = YEARS,
+) -> list[dict[str, float | int | str | None]]:
+    """One row for the plan (the schedule itself) then one per scenario.
+
+    METRICS.md "Backlog schedule and the EV scenario" and "Risks". Keys: ``target`` (None
+    for the plan), ``revenue`` (sum over ``years``), ``vs_plan`` (scenario - plan; negative
+    = revenue lost), ``ev_mix_2030``, ``first_year`` (first year the EV mix reaches
+    ``ev_mix_target``), ``ice_hev_2030``, ``ev_status`` (``green`` when reached by 2030,
+    ``amber`` when reached later, ``red`` when never) and ``exposure_status`` (``red`` when
+    the 2030 ICE + HEV share is above ``exposure_limit``, ``green`` otherwise, ``none`` n/a).
+    """
+    years = list(years)
+    plan_total = sum(total_by_year(schedule, years).values(), 0.0)
+    plan = _summary(None, schedule, years, plan_total, ev_mix_target, exposure_limit)
+    return [plan, *(_summary(r.target, r.revenue, years, plan_total, ev_mix_target, exposure_limit)
+                    for r in results)]
+
+
+def _summary(target: float | None, revenue: Schedule, years: list[int], plan_total: float,
+             ev_mix_target: float, exposure_limit: float) -> dict[str, float | int | str | None]:
+    total = sum(total_by_year(revenue, years).values(), 0.0)
+    first = first_year_ev_mix_at_least(ev_mix(revenue, years), ev_mix_target)
+    mix_2030 = ev_mix(revenue, (ANCHOR_YEAR,))[ANCHOR_YEAR]
+    exposure = ice_hev_exposure(revenue, (ANCHOR_YEAR,))[ANCHOR_YEAR]
+    return {
+        "target": target, "revenue": total, "vs_plan": total - plan_total, "ev_mix_2030": mix_2030,
+        "first_year": first, "ice_hev_2030": exposure,
+        "ev_status": "red" if first is None else ("green" if first <= ANCHOR_YEAR else "amber"),
+        "exposure_status": "none" if exposure is None else ("red" if exposure > exposure_limit else "green"),
+    }
+
+
+def plan_grid(plan_2030: float, step: float = 0.10) -> tuple[float, ...]:
+    """Plan 2030 shares for the sensitivity grid: the plan and one ``step`` either side.
+
+    Shares outside [0, 1] are left out; values are rounded to 6 decimals.
+    """
+    shares = (plan_2030 - step, plan_2030, plan_2030 + step)
+    return tuple(sorted({round(s, 6) for s in shares if -1e-9 <= s <= 1 + 1e-9}))
+
+
+SENSITIVITY_TARGETS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+
+
 class PathDefaults(Protocol):
     """The share-path settings of config (``load_config().rules.scenario``)."""
 

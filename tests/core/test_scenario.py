@@ -24,6 +24,8 @@ from revops_core.scenario import (
     ice_hev_exposure,
     normalize,
     params_from_defaults,
+    plan_grid,
+    summary_rows,
     plan_ev_mix_2030,
     revenue_at_risk,
     run_scenario,
@@ -410,6 +412,37 @@ def test_comparison_rows_hand_values() -> None:
     assert (r2027["s1_revenue"], r2027["s1_vs_plan"], r2027["s1_ev_mix"], r2027["plan_ev_mix"]) == (
         0.0, 0.0, None, None)
     assert "s3_revenue" not in r2030
+
+
+def test_summary_rows_hand_values() -> None:
+    results = [run_scenario(SCHEDULE, t, DEFAULT) for t in (0.3, 0.5, 0.7)]
+    plan, low, mid, high = summary_rows(SCHEDULE, results)
+    # plan: 100 (2030) + 50 (2033) = 150; EV mix 2030 0.3; first 40% in 2033 (20/50); ICE+HEV 0.6
+    assert plan == {"target": None, "revenue": 150.0, "vs_plan": 0.0, "ev_mix_2030": 0.3, "first_year": 2033,
+                    "ice_hev_2030": 0.6, "ev_status": "amber", "exposure_status": "green"}
+    # T = 0.3, 2030: 102.5 (PRESETS). 2033: s = 0.2 + 0.02 * 8 = 0.36, p = 0.52:
+    # BEV 20 * 0.36/0.52 = 13.846, ICE 20 * 0.64/0.48 = 26.667, AGNOSTIC 10 -> 50.513; mix 0.274
+    assert low["revenue"] == pytest.approx(102.5 + 20 * 0.36 / 0.52 + 20 * 0.64 / 0.48 + 10)
+    assert low["vs_plan"] == pytest.approx(low["revenue"] - 150.0)
+    assert (low["first_year"], low["ev_status"]) == (None, "red")
+    assert low["ice_hev_2030"] == pytest.approx((50 + 10) * 7 / 6 / 102.5)  # 70 / 102.5 = 0.683
+    assert low["exposure_status"] == "red"  # above 60%
+    assert (mid["first_year"], mid["ev_status"]) == (2033, "amber")  # see test_first_year_40_in_run_scenario
+    assert (high["target"], high["first_year"], high["ev_status"]) == (0.7, 2030, "green")
+    assert high["ev_mix_2030"] == pytest.approx(52.5 / 92.5)
+
+
+def test_summary_rows_without_2030_revenue() -> None:
+    [plan] = summary_rows({2033: {"ICE": 5.0}}, [])
+    assert (plan["ev_mix_2030"], plan["ice_hev_2030"], plan["exposure_status"]) == (None, None, "none")
+
+
+@pytest.mark.parametrize(
+    ("plan", "expected"),
+    [(0.4, (0.3, 0.4, 0.5)), (0.05, (0.05, 0.15)), (0.1, (0.0, 0.1, 0.2)), (0.95, (0.85, 0.95)), (1.0, (0.9, 1.0))],
+)
+def test_plan_grid(plan: float, expected: tuple[float, ...]) -> None:
+    assert plan_grid(plan) == expected
 
 
 def test_params_from_defaults(cfg) -> None:
