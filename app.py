@@ -19,6 +19,9 @@ PAGES = {
     "Revenue architecture": [
         st.Page("pages/certifications.py", title="Certifications & risks", icon=":material/verified:"),
     ],
+    "Ecosystem & martech": [
+        st.Page("pages/scorecard.py", title="Ecosystem scorecard", icon=":material/leaderboard:"),
+    ],
     "Data": [
         st.Page("pages/data_admin.py", title="Data: import, export, sample", icon=":material/database:"),
     ],

@@ -40,6 +40,7 @@ KPIS: tuple[str, ...] = (
     "cost_to_serve_per_sale", "dealer_productivity", "sourced_revenue", "influenced_revenue",
 )
 JSON_KEYS: tuple[str, ...] = (*KPIS, "composite_score", "quartile")
+ADDITIVE_KPIS: tuple[str, ...] = ("leads", "revenue", "sourced_revenue", "influenced_revenue")
 
 # label and format of every column of the scorecard table
 KPI_LABELS: dict[str, tuple[str, str]] = {
@@ -96,6 +97,13 @@ class Scorecard:
     rows: tuple[ScorecardRow, ...]
     previous_start: date | None = None
     previous_end: date | None = None
+
+    def totals(self) -> dict[str, float | None]:
+        """Sums over every row of the additive KPIs, and the marketing-sourced share of revenue."""
+        sums: dict[str, float | None] = {k: sum(r.kpis[k] or 0.0 for r in self.rows) for k in ADDITIVE_KPIS}
+        sums["sourced_share"] = ratio(sums["sourced_revenue"], sums["revenue"])
+        sums["influenced_share"] = ratio(sums["influenced_revenue"], sums["revenue"])
+        return sums
 
     def to_json(self) -> dict[str, Any]:
         """``{"rows": {entity: {kpi: value}}}``, entities in sorted order."""
