@@ -19,6 +19,7 @@ PAGES = {
     "Revenue architecture": [
         st.Page("pages/certifications.py", title="Certifications & risks", icon=":material/verified:"),
     ],
+    "Scenarios": [st.Page("pages/scenario.py", title="EV scenario planner", icon=":material/electric_car:")],
     "Ecosystem & martech": [
         st.Page("pages/scorecard.py", title="Ecosystem scorecard", icon=":material/leaderboard:"),
     ],

@@ -461,8 +461,9 @@ def summary_rows(
     METRICS.md "Backlog schedule and the EV scenario" and "Risks". Keys: ``target`` (None
     for the plan), ``revenue`` (sum over ``years``), ``vs_plan`` (scenario - plan; negative
     = revenue lost), ``ev_mix_2030``, ``first_year`` (first year the EV mix reaches
-    ``ev_mix_target``), ``ice_hev_2030``, ``ev_status`` (``green`` when reached by 2030,
-    ``amber`` when reached later, ``red`` when never) and ``exposure_status`` (``red`` when
+    ``ev_mix_target``), ``ice_hev_2030``, ``ev_status`` (``green`` when the 2030 EV mix is at
+    or above the target, the "40%+ by 2030" benchmark; ``amber`` when it is below in 2030 but
+    reaches the target in some year; ``red`` when it never does) and ``exposure_status`` (``red`` when
     the 2030 ICE + HEV share is above ``exposure_limit``, ``green`` otherwise, ``none`` n/a).
     """
     years = list(years)
@@ -481,9 +482,15 @@ def _summary(target: float | None, revenue: Schedule, years: list[int], plan_tot
     return {
         "target": target, "revenue": total, "vs_plan": total - plan_total, "ev_mix_2030": mix_2030,
         "first_year": first, "ice_hev_2030": exposure,
-        "ev_status": "red" if first is None else ("green" if first <= ANCHOR_YEAR else "amber"),
+        "ev_status": _ev_status(mix_2030, first, ev_mix_target),
         "exposure_status": "none" if exposure is None else ("red" if exposure > exposure_limit else "green"),
     }
+
+
+def _ev_status(mix_2030: float | None, first: int | None, target: float) -> str:
+    if mix_2030 is not None and mix_2030 >= target - _MIX_TOLERANCE:
+        return "green"
+    return "red" if first is None else "amber"
 
 
 def plan_grid(plan_2030: float, step: float = 0.10) -> tuple[float, ...]:

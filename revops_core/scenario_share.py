@@ -31,11 +31,13 @@ class Field:
     high: float = 100.0
     integer: bool = False
     choices: tuple[str, ...] = ()
+    choices_text: str = ""
 
     def parse(self, raw: str) -> tuple[Any, str | None]:
         """(value, problem): the value the widget takes from ``raw``; ``None`` when it is dropped."""
         if self.choices:
-            return (raw, None) if raw in self.choices else (None, f"is not one of {', '.join(self.choices)}")
+            allowed = self.choices_text or f"one of {', '.join(self.choices)}"
+            return (raw, None) if raw in self.choices else (None, f"is not {allowed}")
         try:
             number = float(raw)
         except ValueError:
@@ -56,7 +58,8 @@ FIELDS: tuple[Field, ...] = (
     Field("sc_n", "Scenarios side by side", choices=tuple(str(n) for n in range(1, MAX_SCENARIOS + 1))),
     *(Field(f"sc_t{i}", f"Scenario {slot}: EV share in 2030 (%)", integer=True)
       for i, slot in enumerate(SLOTS, start=1)),
-    Field("sc_base_year", "Baseline year", choices=YEARS_CHOICES),
+    Field("sc_base_year", "Baseline year", choices=YEARS_CHOICES,
+          choices_text=f"a year from {YEARS_CHOICES[0]} to {YEARS_CHOICES[-1]}"),
     Field("sc_base_share", "Baseline EV share (%)"),
     Field("sc_plan", "Plan's EV share in 2030 (%)"),
     Field("sc_curve", "Share path", choices=tuple(CURVE_LABELS.values())),

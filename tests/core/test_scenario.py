@@ -427,9 +427,17 @@ def test_summary_rows_hand_values() -> None:
     assert (low["first_year"], low["ev_status"]) == (None, "red")
     assert low["ice_hev_2030"] == pytest.approx((50 + 10) * 7 / 6 / 102.5)  # 70 / 102.5 = 0.683
     assert low["exposure_status"] == "red"  # above 60%
-    assert (mid["first_year"], mid["ev_status"]) == (2033, "amber")  # see test_first_year_40_in_run_scenario
+    # T = 0.5: 2030 mix 0.385 < 0.4 but reaches 0.53 in 2033 (see test_first_year_40_in_run_scenario)
+    assert (mid["first_year"], mid["ev_status"]) == (2033, "amber")
     assert (high["target"], high["first_year"], high["ev_status"]) == (0.7, 2030, "green")
     assert high["ev_mix_2030"] == pytest.approx(52.5 / 92.5)
+
+
+def test_ev_status_is_about_2030_not_the_first_year() -> None:
+    # 2027: all BEV (mix 100%); 2030: 30% EV -> reached 40% once, below it in 2030: amber
+    schedule = {2027: {"BEV": 10.0}, 2030: {"BEV": 3.0, "ICE": 7.0}}
+    [plan] = summary_rows(schedule, [])
+    assert (plan["first_year"], plan["ev_mix_2030"], plan["ev_status"]) == (2027, 0.3, "amber")
 
 
 def test_summary_rows_without_2030_revenue() -> None:

@@ -1,0 +1,186 @@
+"""EV scenario planner: up to three 2030 EV shares side by side over the backlog schedule.
+
+Every setting is a widget bound to the URL's query parameters (keys ``sc_*``), so the address
+bar is a link that reopens the same comparison. Bad values in a shared link are reported and
+replaced by the defaults before any widget draws.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from revops_core import formatting, scenario_share
+from revops_core.errors import ScenarioError
+from revops_core.scenario import SENSITIVITY_TARGETS, comparison_rows, plan_grid, summary_rows
+from revops_core.scenario_share import CURVE_LABELS, FIELD, SLOTS, YEARS_CHOICES
+from shell import data, filters, scenario_charts, scenario_data
+
+f = filters.get()
+cfg = data.config()
+target_mix = cfg.rules.risks.ev_mix_target
+DEFAULTS = scenario_share.defaults(cfg.rules.scenario, cfg.rules.scenario.presets)
+link = scenario_share.read_query(st.query_params.to_dict(), DEFAULTS)  # before the widgets drop bad values
+
+st.title("EV scenario planner")
+st.caption(f"As of **{f.as_of:%d %B %Y}**. The plan is the backlog schedule; each scenario re-weights it for another "
+           "EV share of revenue in 2030 (BEV/PHEV by s/p, ICE/HEV by (1 − s)/(1 − p), powertrain-agnostic unchanged). "
+           "The address bar holds these settings: copy it to share this comparison.")
+if link.problems:
+    st.warning("Some settings in this link could not be used, so their defaults apply:\n\n"
+               + "\n".join(f"- {p}" for p in link.problems), icon=":material/link_off:")
+
+
+def _set(values: dict) -> None:
+    for key, value in values.items():
+        st.session_state[key] = value
+
+
+def _apply_presets() -> None:
+    _set({"sc_n": DEFAULTS["sc_n"], **{f"sc_t{i}": DEFAULTS[f"sc_t{i}"] for i in (1, 2, 3)}})
+
+
+def _open_saved() -> None:
+    name = st.session_state.get("sc_saved_pick")
+    if not name:
+        return
+    try:
+        values, fitted = scenario_share.values_from_spec(scenario_data.load(f.url, name), DEFAULTS)
+    except ScenarioError as exc:
+        st.session_state["sc_flash"] = ("error", f"Cannot open “{name}”: {exc}")
+        return
+    _set(values)
+    st.session_state["sc_flash"] = ("success", f"Opened “{name}”." + "".join(f" {p}." for p in fitted))
+
+
+def _save() -> None:
+    name, author = st.session_state.get("sc_save_name", ""), st.session_state.get("sc_save_author", "")
+    replacing = name.strip() in {s.name for s in scenario_data.saved(f.url)}
+    try:
+        saved = scenario_data.save(f.url, name, scenario_share.spec_from_values(st.session_state), author)
+    except ScenarioError as exc:
+        st.session_state["sc_flash"] = ("error", f"Not saved: {exc}.")
+        return
+    verb = "Replaced" if replacing else "Saved"
+    st.session_state["sc_flash"] = ("success", f"{verb} “{saved}”. Anyone can open it under Saved scenarios.")
+
+
+def _number(key: str, label: str, step: float, fmt: str, disabled: bool = False, tip: str | None = None) -> float:
+    fld = FIELD[key]
+    return st.number_input(label, min_value=fld.low, max_value=fld.high, value=float(DEFAULTS[key]), step=step,
+                           format=fmt, key=key, bind="query-params", disabled=disabled, help=tip)
+
+
+with st.container(border=True):
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.markdown("**EV share of revenue in 2030**")
+        top = st.columns([2, 2])
+        n_text = top[0].radio("Scenarios side by side", ["1", "2", "3"], index=int(DEFAULTS["sc_n"]) - 1,
+                              horizontal=True, key="sc_n", bind="query-params")
+        presets = " / ".join(formatting.percent(p, 0) for p in cfg.rules.scenario.presets[:3])
+        top[1].button(f"Presets {presets}", key="sc_presets", on_click=_apply_presets, icon=":material/tune:",
+                      help="Set the scenarios to the configured presets.")
+        n = int(n_text or DEFAULTS["sc_n"])
+        sliders = st.columns(3)
+        for i, slot in enumerate(SLOTS, start=1):
+            sliders[i - 1].slider(f"Scenario {slot}", 0, 100, int(DEFAULTS[f"sc_t{i}"]), step=1, format="%d%%",
+                                  key=f"sc_t{i}", bind="query-params", disabled=i > n,
+                                  help="EV share (BEV + PHEV) of revenue reached in 2030.")
+    with right:
+        st.markdown("**Plan and path**")
+        row = st.columns(3)
+        with row[0]:
+            st.selectbox("Baseline year", YEARS_CHOICES, index=YEARS_CHOICES.index(DEFAULTS["sc_base_year"]),
+                         key="sc_base_year", bind="query-params")
+        with row[1]:
+            _number("sc_base_share", "Baseline EV share (%)", 0.5, "%.1f")
+        with row[2]:
+            _number("sc_plan", "Plan's 2030 EV share (%)", 0.5, "%.1f",
+                    tip="The EV share the backlog schedule itself assumes for 2030.")
+        curve_labels = list(CURVE_LABELS.values())
+        row = st.columns(3)
+        with row[0]:
+            curve = st.radio("Share path", curve_labels, index=curve_labels.index(DEFAULTS["sc_curve"]),
+                             key="sc_curve", bind="query-params", help="Linear as in the metric definition, or a "
+                             "logistic S-curve through the same two anchors.")
+        with row[1]:
+            _number("sc_mid", "S-curve midpoint", 0.5, "%.1f", disabled=curve != "S-curve")
+        with row[2]:
+            _number("sc_steep", "S-curve steepness", 0.1, "%.2f", disabled=curve != "S-curve")
+
+with st.expander("Saved scenarios", icon=":material/bookmark:"):
+    if flash := st.session_state.pop("sc_flash", None):
+        (st.success if flash[0] == "success" else st.error)(flash[1])
+    saved = scenario_data.saved(f.url)
+    load_col, save_col = st.columns(2, gap="large")
+    with load_col:
+        labels = {s.name: f"{s.name} — {s.created_by}, {s.created_at:%d %b %Y %H:%M}" for s in saved}
+        st.selectbox("Open a saved scenario", list(labels), index=None, format_func=labels.get,
+                     placeholder="No saved scenarios yet" if not saved else "Choose a scenario",
+                     key="sc_saved_pick")
+        st.button("Open", key="sc_open", on_click=_open_saved, disabled=not saved)
+    with save_col:
+        st.text_input("Name", key="sc_save_name", max_chars=80,
+                      help="Saving under an existing name replaces that scenario.")
+        st.text_input("Your name", key="sc_save_author", max_chars=120)
+        st.button("Save this comparison", key="sc_save", on_click=_save)
+
+spec = scenario_share.spec_from_values(st.session_state)
+names = [f"{slot} · {formatting.percent(t, 0)} EV by 2030" for slot, t in zip(SLOTS, spec.targets)]
+short = [f"{slot} ({formatting.percent(t, 0)})" for slot, t in zip(SLOTS, spec.targets)]
+schedule = data.schedule(f.url, f.version, f.as_of)
+try:
+    results = [scenario_data.run(f.url, f.version, f.as_of, t, spec.params, target_mix) for t in spec.targets]
+except ScenarioError as exc:
+    st.error(f"These settings cannot be computed: {exc}. Change the baseline share or the plan's 2030 share.",
+             icon=":material/error:")
+    st.stop()
+
+summary = summary_rows(schedule, results, target_mix, cfg.rules.risks.ice_hev_backlog_limit)
+if not summary[0]["revenue"]:
+    st.info(f"No backlog is scheduled for 2025–2035 as of {f.as_of:%d %B %Y}, so there is no revenue to re-weight. "
+            "Pick another as-of date or import platform awards on the Data page.")
+    st.stop()
+
+plan_label = f"Plan ({formatting.percent(spec.params.plan_2030, 0)} EV in 2030)"
+rows = comparison_rows(schedule, results)
+plan_totals = {r["year"]: r["plan_revenue"] for r in rows}
+y_max = max(max(r.total_by_year.values()) for r in results)
+y_max = max(y_max, max(plan_totals.values())) * 1.05
+
+st.subheader("Revenue by powertrain")
+columns = st.columns(len(results))
+for col, name, result, row in zip(columns, names, results, summary[1:]):
+    with col:
+        color, word = scenario_charts.EV_STATUS[row["ev_status"]]
+        first = (f"first ≥ {formatting.percent(target_mix, 0)} in {row['first_year']}" if row["first_year"]
+                 else f"never ≥ {formatting.percent(target_mix, 0)} by 2035")
+        st.badge(f"{word}: EV mix {formatting.percent(row['ev_mix_2030'])} in 2030, {first}", color=color)
+        color, word = scenario_charts.EXPOSURE_STATUS[row["exposure_status"]]
+        st.badge(f"{word}: ICE + HEV {formatting.percent(row['ice_hev_2030'])} of 2030 revenue", color=color)
+        st.altair_chart(scenario_charts.revenue_area(result, plan_totals, cfg, y_max, name), width="stretch")
+st.caption("Dashed line: the plan's total revenue per year (the backlog schedule). Same scale in every chart.")
+
+series = [(plan_label, {r["year"]: r["plan_ev_mix"] for r in rows}),
+          *((name, result.ev_mix) for name, result in zip(names, results))]
+st.altair_chart(scenario_charts.ev_mix_lines(series, target_mix), width="stretch")
+
+st.subheader("Summary")
+st.dataframe(scenario_charts.summary_frame(summary, [plan_label, *names], target_mix), hide_index=True,
+             width="stretch")
+
+st.subheader("Revenue by year")
+shown, raw = scenario_charts.comparison_frames(rows, short)
+st.dataframe(shown, hide_index=True, width="stretch")
+st.download_button("Download the comparison (CSV)", raw.to_csv(index=False).encode("utf-8"),
+                   file_name=f"ev-scenarios-{f.as_of.isoformat()}.csv", mime="text/csv", key="sc_csv",
+                   icon=":material/download:")
+
+st.subheader("Sensitivity: where the business breaks")
+st.caption("Total revenue in 2030 and 2033 for scenario EV shares from 20% to 80% (columns) when the plan itself "
+           "assumed another 2030 EV share (rows); colour shows the change against that plan. "
+           "Uses the baseline and path set above.")
+plans = plan_grid(spec.params.plan_2030)
+grid = scenario_data.sensitivity(f.url, f.version, f.as_of, spec.params, SENSITIVITY_TARGETS, plans)
+heat = st.columns(2)
+for col, year in zip(heat, (2030, 2033)):
+    col.altair_chart(scenario_charts.sensitivity_heatmap(grid, year), width="stretch")
