@@ -44,7 +44,7 @@ if start is None or end is None or start > end:
     st.stop()
 
 card = sd.scorecard(f.url, f.version, start, end, level, journey)
-steps = sd.funnel(f.url, f.version, start, end, journey, None, None)
+steps = card.funnel()  # every entity together, from the scorecard's own SQL counts
 totals = card.totals()
 by_step = {s.step: s for s in steps}
 st.caption(f"Window **{start:%d %b %Y} – {end:%d %b %Y}** ({sc.months_touched(start, end)} calendar months); "

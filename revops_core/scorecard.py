@@ -79,6 +79,7 @@ class ScorecardRow:
     quartile: int | None
     previous_score: float | None = None
     trend: float | None = None
+    counts: q.LeadCounts = q.LeadCounts()
 
     def to_json(self) -> dict[str, Any]:
         """The row of ``scorecard --json``: exactly ``JSON_KEYS``."""
@@ -104,6 +105,12 @@ class Scorecard:
         sums["sourced_share"] = ratio(sums["sourced_revenue"], sums["revenue"])
         sums["influenced_share"] = ratio(sums["influenced_revenue"], sums["revenue"])
         return sums
+
+    def funnel(self) -> list[FunnelStep]:
+        """The lead-handling funnel of every row together, from the rows' SQL counts (no extra scan)."""
+        totals = {key: sum(getattr(r.counts, key) for r in self.rows) for key, _ in FUNNEL_STEPS}
+        return [FunnelStep(key, label, totals[key], ratio(totals[key], totals["leads"]))
+                for key, label in FUNNEL_STEPS]
 
     def to_json(self) -> dict[str, Any]:
         """``{"rows": {entity: {kpi: value}}}``, entities in sorted order."""
@@ -208,10 +215,16 @@ def _peer_order(row: ScorecardRow) -> tuple[float, float, float]:
 
 # ---- assembling the scorecard --------------------------------------------------------------
 
+@dataclass(frozen=True)
+class KpiTable:
+    infos: dict[str, q.EntityInfo]
+    counts: dict[str, q.LeadCounts]
+    kpis: dict[str, dict[str, float | None]]
+
+
 def kpi_table(conn: Connection, start: date, end: date, level: str, cfg: AppConfig, journey: str | None = None,
-              scope: Scope = EVERYTHING, needed: frozenset[str] | None = None) -> tuple[dict[str, q.EntityInfo],
-                                                                                      dict[str, dict[str, float | None]]]:
-    """Entities at ``level`` and their KPIs over ``[start, end]``; ``needed`` skips optional queries."""
+              scope: Scope = EVERYTHING, needed: frozenset[str] | None = None) -> KpiTable:
+    """Entities at ``level``, their lead counts and KPIs over ``[start, end]``; ``needed`` skips optional queries."""
     eco = cfg.rules.ecosystem
     want = frozenset(KPIS) if needed is None else needed
     infos = q.entities(conn, level, scope)
@@ -224,7 +237,7 @@ def kpi_table(conn: Connection, start: date, end: date, level: str, cfg: AppConf
     table = {e: entity_kpis(info, leads.get(e, q.LeadCounts()), months.get(e, q.DealerMonthSums()),
                             medians.get(e), mkt.get(e, q.MarketingRevenue()), n_months)
              for e, info in infos.items()}
-    return infos, table
+    return KpiTable(infos, leads, table)
 
 
 def scorecard(conn: Connection, start: date, end: date, level: str, cfg: AppConfig, journey: str | None = None,
@@ -233,16 +246,17 @@ def scorecard(conn: Connection, start: date, end: date, level: str, cfg: AppConf
     if end < start:
         raise ValueError(f"the window ends ({end}) before it starts ({start})")
     eco = cfg.rules.ecosystem
-    infos, table = kpi_table(conn, start, end, level, cfg, journey, scope)
+    now = kpi_table(conn, start, end, level, cfg, journey, scope)
+    infos, table = now.infos, now.kpis
     scores = composite_scores(table, eco.weights, eco.lower_is_better)
     quart = quartiles(scores)
     prev_start, prev_end = previous_window(start, end)
     previous: dict[str, float | None] = {}
     if with_trend:
-        _, prev_table = kpi_table(conn, prev_start, prev_end, level, cfg, journey, scope, frozenset(eco.weights))
-        previous = composite_scores(prev_table, eco.weights, eco.lower_is_better)
+        before = kpi_table(conn, prev_start, prev_end, level, cfg, journey, scope, frozenset(eco.weights))
+        previous = composite_scores(before.kpis, eco.weights, eco.lower_is_better)
     rows = [ScorecardRow(e, infos[e].name, table[e], scores[e], quart[e], previous.get(e),
-                         _delta(scores[e], previous.get(e)))
+                         _delta(scores[e], previous.get(e)), now.counts.get(e, q.LeadCounts()))
             for e in table]
     rows.sort(key=lambda r: (r.composite_score is None, -(r.composite_score or 0.0), r.entity))
     return Scorecard(level, start, end, journey, tuple(rows),

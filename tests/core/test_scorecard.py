@@ -276,6 +276,10 @@ def test_funnel_counts(eco: Engine, cfg: AppConfig) -> None:
                                                    ("Quote", 3), ("Sold", 3)]
     assert steps[4].share_of_leads == pytest.approx(3 / 7)
     assert [s.count for s in one] == [3, 1, 1, 1, 1]
+    # the scorecard's own funnel (summed per-entity SQL counts) is the same, at every level
+    for level in ("dealer", "region"):
+        assert card(eco, cfg, level, with_trend=False).funnel() == steps
+    assert card(eco, cfg, journey="EV_LAUNCH", with_trend=False).funnel()[0].count == 6  # all but the FLEET lead a6
 
 
 def test_heatmap_cells(eco: Engine, cfg: AppConfig) -> None:
