@@ -17,6 +17,7 @@ PAGES = {
         st.Page("pages/segmentation.py", title="Four-buyer segmentation", icon=":material/groups:"),
     ],
     "Revenue architecture": [
+        st.Page("pages/backlog_awards.py", title="Backlog & platform awards", icon=":material/stacked_bar_chart:"),
         st.Page("pages/certifications.py", title="Certifications & risks", icon=":material/verified:"),
     ],
     "Scenarios": [st.Page("pages/scenario.py", title="EV scenario planner", icon=":material/electric_car:")],

@@ -1,0 +1,146 @@
+"""Backlog & platform awards: waterfall, schedule to 2035, BRR by quarter, awards, SOP readiness, ECOs."""
+from __future__ import annotations
+
+import streamlit as st
+
+from revops_core import bands, formatting
+from revops_core.backlog import period_options
+from revops_core.contract import AWARD_STATUSES, POWERTRAINS
+from shell import backlog_charts as charts
+from shell import backlog_data as bk
+from shell import data, filters
+from shell.tiles import BADGE
+
+f = filters.get()
+cfg = data.config()
+
+st.title("Backlog & platform awards")
+st.caption(f"As of **{f.as_of:%d %B %Y}**. Backlog = lifetime value of live awards plus approved ECO revenue, "
+           "minus the revenue already recognised on them, each award floored at 0.")
+
+# --- waterfall -----------------------------------------------------------------------------------
+st.subheader("Backlog waterfall")
+options = period_options(f.as_of, "quarter", 12) + period_options(f.as_of, "year", 5)
+if st.session_state.get("bk_period") not in options:
+    st.session_state.pop("bk_period", None)
+period = st.selectbox("Period", options, index=0, key="bk_period",
+                      format_func=lambda p: f"Quarter {p[5:]} {p[:4]}" if "Q" in p else f"Year {p}",
+                      help="A calendar quarter or year; the default is the as-of date's quarter.")
+w = bk.waterfall(f.url, f.version, period, f.as_of)
+if w.partial:
+    st.caption(f"The period is not over at the as-of date: figures run from {w.start:%d %b %Y} to {w.through:%d %b %Y}.")
+if not any((w.opening, w.closing, *w.signed().values())):
+    st.info("No backlog, awards, approved ECOs or program revenue in this period.")
+else:
+    st.altair_chart(charts.waterfall_chart(w, f"Backlog movement, {period} (US$)"), width="stretch")
+    steps = w.steps()
+    for row in (steps[:4], steps[4:]):
+        for col, step in zip(st.columns(4), row):
+            col.metric(step.label, charts.step_text(step.kind, step.amount))
+    parts = [("awards now cancelled", w.detail.cancelled), ("awards now completed", w.detail.completed),
+             ("awards whose revenue exceeded their value (floored at 0)", w.detail.floors),
+             ("ECOs or revenue dated outside the award's own dates", w.detail.timing)]
+    shown = [f"{formatting.signed_delta('money', v)} from {words}" for words, v in parts if round(v, 2)]
+    st.caption("**Cancellations**: undelivered value (lifetime value + approved ECOs − revenue) of awards now "
+               "cancelled, dated at their last revenue month, or their award date if they never produced. "
+               "**Adjustments**: the data holds each award's current status only, so opening and closing backlog "
+               "already leave out awards now completed or cancelled; this bar reverses their part of the other bars. "
+               + ("Here: " + "; ".join(shown) + "." if shown else "Here: none — the bars add up on their own."))
+
+# --- schedule ------------------------------------------------------------------------------------
+st.subheader("Backlog schedule")
+sched = charts.schedule_frame(bk.schedule(f.url, f.version, f.as_of), cfg)
+if sched.empty:
+    st.info("No remaining backlog at the as-of date, so nothing is scheduled.")
+else:
+    st.altair_chart(charts.schedule_chart(sched, cfg, f"Remaining backlog by calendar year to {bk.SCHEDULE_LAST_YEAR}, "
+                                          "by powertrain (US$)"), width="stretch")
+    st.caption("Each award's remaining backlog is spread evenly over its months from the later of SOP and the month "
+               "after the as-of date to EOP.")
+
+# --- BRR by quarter ------------------------------------------------------------------------------
+st.subheader("Backlog replenishment rate by quarter")
+trend = bk.brr_trend(f.url, f.version, f.as_of)
+if not trend.points or all(p.brr is None for p in trend.points):
+    st.info("No program revenue in the trailing twelve months of these quarter ends, so the rate is not defined.")
+else:
+    st.altair_chart(charts.brr_chart(trend, "Awards won ÷ program revenue, trailing twelve months at each quarter end"),
+                    width="stretch")
+    target = formatting.ratio(trend.target)
+    if trend.sustained:
+        st.badge(f"Sustained: {trend.streak} consecutive quarters at or above {target}", color="green")
+    else:
+        st.badge(f"Not sustained: {trend.streak} of the required {trend.required} consecutive quarters at or above "
+                 f"{target}", color="orange" if trend.streak else "red")
+    last = trend.points[-1]
+    color, word = BADGE[last.band.status]
+    st.badge(f"{word}: latest quarter end ({last.quarter}) {formatting.ratio(last.brr)}, {last.band.label}", color=color)
+
+# --- awards table --------------------------------------------------------------------------------
+st.subheader("Platform awards")
+accounts = bk.award_accounts(f.url, f.version)
+c1, c2, c3 = st.columns(3)
+statuses = c1.multiselect("Status", AWARD_STATUSES, format_func=bk.words, key="bk_status", placeholder="All statuses")
+powertrains = c2.multiselect("Powertrain", POWERTRAINS, format_func=lambda p: cfg.label("powertrains", p),
+                             key="bk_powertrain", placeholder="All powertrains")
+chosen = c3.multiselect("OEM / account", list(accounts), format_func=accounts.get, key="bk_account",
+                        placeholder="All accounts")
+table, total = bk.awards(f.url, f.version, f.as_of, tuple(statuses), tuple(powertrains), tuple(chosen))
+if table.empty:
+    st.info("No awards dated on or before the as-of date match these filters.")
+else:
+    st.caption(f"{total:,} awards" + (f" (the {len(table):,} with the largest remaining backlog shown)"
+                                      if total > len(table) else "") + "; remaining backlog at the as-of date.")
+    small = {h: st.column_config.Column(width="small") for h in ("Award date", "SOP", "EOP")}
+    st.dataframe(bk.awards_for_display(table, cfg), hide_index=True, width="stretch", column_config={
+        **small, "Segment": None,
+        "Lifetime value (US$)": st.column_config.NumberColumn(format="compact"),
+        "Remaining backlog (US$)": st.column_config.NumberColumn(format="compact")})
+    st.download_button("Download these awards (CSV)", bk.awards_csv(table, cfg), file_name=f"awards_{f.as_of}.csv",
+                       mime="text/csv", key="bk_download", icon=":material/download:")
+
+# --- SOP readiness -------------------------------------------------------------------------------
+st.subheader("SOP readiness")
+window = cfg.rules.risks.sop_window_days
+sop = bk.sop_readiness(f.url, f.version, f.as_of)
+if sop.empty:
+    st.success(f"Every award starting production within {window} days has PPAP approval.")
+else:
+    n, failed, at_risk = bk.sop_summary(sop)
+    st.badge(f"{'Triggered' if failed else 'Watch'}: {n} awards start production within {window} days "
+             f"without PPAP approval, {formatting.money(at_risk)} of backlog at risk"
+             + (f"; {failed} failed PPAP" if failed else ""), color="red" if failed else "orange")
+    st.dataframe(bk.sop_styled(sop, cfg), hide_index=True, width="stretch", column_config={
+        "award_id": "Award", "account": "OEM / account", "platform": "Platform", "powertrain": "Powertrain",
+        "sop_date": "SOP", "days_to_sop": st.column_config.NumberColumn("Days to SOP"), "ppap_status": "PPAP",
+        "apqp_phase": st.column_config.NumberColumn("APQP phase"),
+        "lifetime_value": st.column_config.NumberColumn("Lifetime value (US$)", format="compact"),
+        "value_at_risk": st.column_config.NumberColumn("Value at risk (US$)", format="compact",
+                                                       help="The award's remaining backlog at the as-of date")})
+
+# --- ECO dynamics --------------------------------------------------------------------------------
+st.subheader("Engineering change orders")
+eco = bk.eco_dynamics(f.url, f.version, f.as_of)
+t1, t2, t3, t4 = st.columns(4)
+t1.metric("ECOs per active award (TTM)", formatting.ratio_plain(eco.ecos_per_active_award),
+          help=f"{eco.ecos_on_active_ttm:,} ECOs requested in the last twelve months on the "
+               f"{eco.active_awards:,} awards carrying backlog at the as-of date")
+t2.metric(cfg.metric_label("eco_approval_rate") + " (TTM)", formatting.percent(eco.approval_rate))
+band = bands.evaluate(cfg, "eco_approval_rate", eco.approval_rate)
+t2.badge(f"{BADGE[band.status][1]}: {band.label}", color=BADGE[band.status][0])
+t3.metric(cfg.metric_label("eco_approved_revenue_ttm"), formatting.money(eco.approved_revenue_ttm))
+t4.metric("Open ECOs", formatting.count(eco.open_count), help="Requested or negotiating, not decided at the as-of date")
+if not any(v for _, v in eco.by_quarter):
+    st.info("No ECO revenue approved in these quarters.")
+else:
+    st.altair_chart(charts.eco_quarter_chart(eco.by_quarter, "Approved ECO revenue by decision quarter (US$)"),
+                    width="stretch")
+queue = bk.open_eco_queue(f.url, f.version, f.as_of)
+if queue.empty:
+    st.info("No open ECOs at the as-of date.")
+else:
+    st.caption(f"Open ECO queue, oldest first ({len(queue):,} shown of {eco.open_count:,}).")
+    st.dataframe(queue.assign(status=queue.status.map(bk.words)), hide_index=True, width="stretch", column_config={
+        "eco_id": "ECO", "award_id": "Award", "account": "OEM / account", "platform": "Platform", "status": "Status",
+        "requested_date": "Requested", "age_days": st.column_config.NumberColumn("Age (days)"),
+        "revenue_delta": st.column_config.NumberColumn("Revenue change (US$)", format="compact")})
