@@ -85,29 +85,42 @@ def _timing(rows: Sequence[tuple]) -> float:
 
 def period_flows(conn: Connection, start: date, through: date, scope: Scope) -> PeriodFlows:
     """Awards won, approved ECO revenue and program revenue in [start, through], by award status."""
-    a, e, r = T["platform_awards"], T["ecos"], T["revenue"]
-    awarded_in = sa.and_(a.c.award_date >= start, a.c.award_date <= through)
-    awarded_after = a.c.award_date > through
+    a = T["platform_awards"]
     won = conn.execute(sa.select(a.c.status, sa.func.sum(a.c.lifetime_value))
-                       .where(awarded_in, award_in_scope(scope)).group_by(a.c.status)).all()
-    eco_in = sa.and_(e.c.decided_date >= start, e.c.decided_date <= through)
-    eco = conn.execute(
-        sa.select(a.c.status, sa.func.sum(sa.case((eco_in, e.c.revenue_delta), else_=0.0)),
-                  sa.func.sum(sa.case((sa.and_(awarded_in, e.c.decided_date < start), e.c.revenue_delta), else_=0.0)),
-                  sa.func.sum(sa.case((sa.and_(awarded_after, eco_in), e.c.revenue_delta), else_=0.0)))
-        .select_from(e.join(a, a.c.award_id == e.c.award_id))
-        .where(e.c.status == "APPROVED", e.c.decided_date <= through, award_in_scope(scope))
-        .group_by(a.c.status)).all()
-    first, last = windows.month_str(start), windows.month_str(through)
-    rev_in = sa.and_(r.c.period >= first, r.c.period <= last)
-    rev = conn.execute(
-        sa.select(a.c.status, sa.func.sum(sa.case((rev_in, r.c.amount), else_=0.0)),
-                  sa.func.sum(sa.case((sa.and_(awarded_in, r.c.period < first), r.c.amount), else_=0.0)),
-                  sa.func.sum(sa.case((sa.and_(awarded_after, rev_in), r.c.amount), else_=0.0)))
-        .select_from(r.join(a, a.c.award_id == r.c.award_id))
-        .where(r.c.award_id.is_not(None), r.c.period <= last, award_in_scope(scope))
-        .group_by(a.c.status)).all()
+                       .where(a.c.award_date >= start, a.c.award_date <= through, award_in_scope(scope))
+                       .group_by(a.c.status)).all()
+    eco, rev = _eco_flows(conn, start, through, scope), _revenue_flows(conn, start, through, scope)
     return PeriodFlows(_by_status(won), _by_status(eco), _by_status(rev), _timing(eco) - _timing(rev))
+
+
+def _flow_sums(amount: sa.ColumnElement, in_period: sa.ColumnElement[bool], before_start: sa.ColumnElement[bool],
+               start: date, through: date) -> list[sa.ColumnElement]:
+    """Per award status: in-period sum, pre-period sum of awards dated in the period, in-period sum
+    of awards dated after ``through`` (the last two feed ``PeriodFlows.timing``)."""
+    a = T["platform_awards"]
+    awarded_in = sa.and_(a.c.award_date >= start, a.c.award_date <= through)
+    return [a.c.status, sa.func.sum(sa.case((in_period, amount), else_=0.0)),
+            sa.func.sum(sa.case((sa.and_(awarded_in, before_start), amount), else_=0.0)),
+            sa.func.sum(sa.case((sa.and_(a.c.award_date > through, in_period), amount), else_=0.0))]
+
+
+def _eco_flows(conn: Connection, start: date, through: date, scope: Scope) -> Sequence[tuple]:
+    a, e = T["platform_awards"], T["ecos"]
+    in_period = sa.and_(e.c.decided_date >= start, e.c.decided_date <= through)
+    q = (sa.select(*_flow_sums(e.c.revenue_delta, in_period, e.c.decided_date < start, start, through))
+         .select_from(e.join(a, a.c.award_id == e.c.award_id))
+         .where(e.c.status == "APPROVED", e.c.decided_date <= through, award_in_scope(scope)).group_by(a.c.status))
+    return conn.execute(q).all()
+
+
+def _revenue_flows(conn: Connection, start: date, through: date, scope: Scope) -> Sequence[tuple]:
+    a, r = T["platform_awards"], T["revenue"]
+    first, last = windows.month_str(start), windows.month_str(through)
+    in_period = sa.and_(r.c.period >= first, r.c.period <= last)
+    q = (sa.select(*_flow_sums(r.c.amount, in_period, r.c.period < first, start, through))
+         .select_from(r.join(a, a.c.award_id == r.c.award_id))
+         .where(r.c.award_id.is_not(None), r.c.period <= last, award_in_scope(scope)).group_by(a.c.status))
+    return conn.execute(q).all()
 
 
 def cancellations(conn: Connection, start: date, through: date, scope: Scope) -> float:
