@@ -19,6 +19,8 @@ PAGES = {
     "Revenue architecture": [
         st.Page("pages/backlog_awards.py", title="Backlog & platform awards", icon=":material/stacked_bar_chart:"),
         st.Page("pages/certifications.py", title="Certifications & risks", icon=":material/verified:"),
+        st.Page("pages/software.py", title="Connected vehicle & software", icon=":material/cell_tower:"),
+        st.Page("pages/cadence.py", title="Operating cadence", icon=":material/event_repeat:"),
     ],
     "Scenarios": [st.Page("pages/scenario.py", title="EV scenario planner", icon=":material/electric_car:")],
     "Ecosystem & martech": [

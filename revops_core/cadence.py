@@ -103,6 +103,16 @@ class AwardsVsTarget:
     target: float
     target_source: str           # how the target was set, in words
     attainment: float | None     # won / target
+    elapsed: float               # share of the quarter's days elapsed by D (D included)
+
+    @property
+    def pace(self) -> str:
+        """``met`` (won >= target), ``on_pace`` (attainment >= elapsed share), ``behind``, ``no_target``."""
+        if self.attainment is None:
+            return "no_target"
+        if self.attainment >= 1:
+            return "met"
+        return "on_pace" if self.attainment >= self.elapsed else "behind"
 
 
 @dataclass(frozen=True)
@@ -127,8 +137,9 @@ def awards_vs_target(conn: Connection, as_of: date, scope: Scope = EVERYTHING) -
     start, label = windows.quarter_start(as_of), windows.quarter_label(as_of)
     won = q.awards_won_between(conn, start, as_of, scope)
     target = q.quota_total(conn, label, TARGET_SEGMENTS)
+    elapsed = ((as_of - start).days + 1) / ((windows.quarter_end(as_of) - start).days + 1)
     return AwardsVsTarget(label, start, won.amount, won.awards, target,
-                          "the quarter's OEM and Tier-1 quotas", ratio(won.amount, target))
+                          "the quarter's OEM and Tier-1 quotas", ratio(won.amount, target), elapsed)
 
 
 def eco_trend(conn: Connection, as_of: date, scope: Scope = EVERYTHING, months: int = TREND_MONTHS) -> pd.DataFrame:

@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from revops_core import windows
+from revops_core.config import AppConfig, Band
 from revops_core.queries import software as q
 from revops_core.queries.common import EVERYTHING, Scope, ratio
 
@@ -118,3 +119,32 @@ def software_summary(conn: Connection, as_of: date, scope: Scope = EVERYTHING,
                            subscription_arr=arr, arr_month=arr_month,
                            arr_per_subscribed_vehicle=ratio(arr, active),
                            subscription_revenue_share=at_d.subscription_share_ttm)
+
+
+def _effective(bands: Sequence[Band], i: int) -> tuple[float | None, float | None]:
+    """Band ``i``'s range once earlier bands (checked first) have taken their values."""
+    low, high = bands[i].min, bands[i].max
+    for earlier in bands[:i]:
+        if earlier.min is None and earlier.max is not None:
+            low = earlier.max if low is None else max(low, earlier.max)
+        if earlier.max is None and earlier.min is not None:
+            high = earlier.min if high is None else min(high, earlier.min)
+    return low, high
+
+
+def target_range(cfg: AppConfig, key: str) -> tuple[float | None, float | None]:
+    """The green benchmark range of board metric ``key`` from config: (low, high), None = open.
+
+    Bands are checked in order, so a band's range starts where earlier bands stop. For
+    ``arr_per_subscribed_vehicle`` that is (5, 20.0001); the config's green band for
+    ``software_attach_rate`` is open-ended (40% and up), so high is None.
+    """
+    bench = cfg.benchmarks.metrics.get(key)
+    bands = bench.bands if bench else ()
+    ranges = [_effective(bands, i) for i, b in enumerate(bands) if b.status == "green"]
+    if not ranges:
+        return None, None
+    lows, highs = [r[0] for r in ranges], [r[1] for r in ranges]
+    low = None if None in lows else min(v for v in lows if v is not None)
+    high = None if None in highs else max(v for v in highs if v is not None)
+    return low, high

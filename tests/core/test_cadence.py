@@ -1,6 +1,7 @@
 """Operating cadence (issue 3), on tiny hand-made datasets, SQLite and PostgreSQL."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -226,9 +227,13 @@ def test_awards_against_the_quarters_target(engine: Engine, cfg) -> None:  # noq
     # 2025Q2 to D: q1 (100) + q2 (1,000); q0 before, q3 after, qx cancelled. Target 2,000 + 3,000.
     assert (a.quarter, a.start, a.won, a.awards, a.target) == ("2025Q2", date(2025, 4, 1), 1100.0, 2, 5000.0)
     assert a.attainment == pytest.approx(0.22)
+    # 2025-04-01 .. 2025-06-15 is 76 of the quarter's 91 days; 22% < 83.5%: behind
+    assert a.elapsed == pytest.approx(76 / 91) and a.pace == "behind"
+    assert replace(a, won=4000.0, attainment=0.9).pace == "on_pace"
+    assert replace(a, attainment=1.0).pace == "met"
     with engine.connect() as conn:  # a quarter without quotas: attainment n/a
         empty = awards_vs_target(conn, date(2026, 1, 10))
-    assert (empty.won, empty.target, empty.attainment) == (0.0, 0.0, None)
+    assert (empty.won, empty.target, empty.attainment, empty.pace) == (0.0, 0.0, None, "no_target")
 
 
 def test_backlog_certifications_and_eco_trend(engine: Engine, cfg) -> None:  # noqa: ANN001

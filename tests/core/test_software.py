@@ -121,3 +121,12 @@ def test_scope_narrows_revenue(engine: Engine) -> None:
     assert s.months[-1].subscription_share == 0.0
     frame = s.frame()
     assert list(frame["period"]) == ["2025-04", "2025-05", "2025-06"] and "attach_rate_ttm" in frame.columns
+
+
+def test_target_ranges_come_from_config(cfg: AppConfig) -> None:
+    from revops_core.software import target_range
+
+    assert target_range(cfg, "software_attach_rate") == (0.40, None)   # green band: 40% and up
+    low, high = target_range(cfg, "arr_per_subscribed_vehicle")
+    assert low == 5 and high == pytest.approx(20, abs=0.001)
+    assert target_range(cfg, "revenue_ttm") == (None, None)            # no benchmark
