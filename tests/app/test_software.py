@@ -1,0 +1,61 @@
+"""AppTest: the connected-vehicle & software page shows the core's figures, by month and at D."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from revops_core import formatting
+from revops_core.board import board_metrics
+from revops_core.queries.common import latest_activity_date
+from revops_core.software import software_summary
+from tests.app.conftest import metric_values
+
+PAGE = "pages/software.py"
+CHART_TITLES = [
+    "Software attach rate (% of units shipped)", "Subscription ARR at month end (US$)",
+    "ARR per subscribed vehicle (US$ per year)", "Subscription share of revenue (%)",
+    "Hardware revenue vs software ARR by month (US$)",
+]
+
+
+def chart_titles(at) -> list[str]:  # noqa: ANN001 - AppTest
+    return [json.loads(c.proto.spec)["title"] for c in at.get("vega_lite_chart")]
+
+
+def test_tiles_equal_the_core_and_the_board(open_page, sample_engine, cfg) -> None:  # noqa: ANN001
+    at = open_page(PAGE)
+    with sample_engine.connect() as conn:
+        d = latest_activity_date(conn)
+        s = software_summary(conn, d)
+        b = board_metrics(conn, d, cfg)
+    tiles = metric_values(at)
+    assert tiles["Software attach rate"] == formatting.percent(s.software_attach_rate) == formatting.percent(
+        b.software_attach_rate)
+    assert tiles["Subscription ARR"] == formatting.money(s.subscription_arr) == formatting.money(b.subscription_arr)
+    assert tiles["ARR per subscribed vehicle"] == formatting.money_precise(s.arr_per_subscribed_vehicle)
+    assert tiles["Subscription share of revenue"] == formatting.percent(b.subscription_revenue_share)
+    assert chart_titles(at) == CHART_TITLES
+    badges = " ".join(md.value for md in at.markdown if "-badge[" in md.value)
+    assert "top quartile (40%+)" in badges or "below the 40% top-quartile floor" in badges or "well below 40%" in badges
+
+
+def test_months_shown_and_as_of_from_the_url(open_page, sample_engine) -> None:  # noqa: ANN001
+    at = open_page(PAGE, query={"as_of": "2025-06-30"})
+    at.button_group(key="sw_months").set_value(12).run()
+    assert not at.exception
+    with sample_engine.connect() as conn:
+        s = software_summary(conn, date(2025, 6, 30), months=12)
+    table = at.expander[0].dataframe[0].value
+    assert len(table) == 12
+    latest = table.iloc[0]  # newest month first
+    assert latest["Month"] == "2025-06" == s.months[-1].period
+    assert latest["Attach rate (TTM)"] == formatting.percent(s.months[-1].attach_rate_ttm)
+    assert latest["Subscription ARR"] == formatting.money(s.months[-1].subscription_arr)
+    assert table.iloc[-1]["Month"] == "2024-07"
+    assert metric_values(at)["Software attach rate"] == formatting.percent(s.software_attach_rate)
+
+
+def test_empty_months_are_explained(open_page) -> None:  # noqa: ANN001
+    at = open_page(PAGE, query={"as_of": "2010-01-31"})
+    assert any("No shipments or revenue" in i.value for i in at.info)
+    assert not at.get("vega_lite_chart")
