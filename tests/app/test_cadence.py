@@ -68,4 +68,4 @@ def test_segment_filter_narrows_the_pipelines(open_page, sample_engine) -> None:
     rfq = weekly.table[0].value
     assert list(rfq.index) == ["OEM"] and list(rfq["Open pipeline"]) == [formatting.money(h.rfq_pipeline[0].amount)]
     assert any("No open dealer + aftermarket or fleet" in i.value for i in weekly.info)
-    assert len(weekly.dataframe[0].value) == 25  # the top list stays OEM
+    assert len(weekly.dataframe[0].value) == len(h.top_oem) > 0  # the top list stays OEM
