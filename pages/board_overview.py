@@ -24,7 +24,7 @@ st.caption(f"As of **{f.as_of:%d %B %Y}** · TTM = the twelve months to that dat
 firing = certifications_data.firing_alerts(f.url, f.version, f.as_of)
 if firing:
     st.warning(f"**{len(firing)} alert{'s' if len(firing) > 1 else ''} firing**\n\n"
-               + "\n".join(f"- {a.message} Now: {a.value_text}." for a in firing),
+               + "\n".join(f"- {a.message}" + (f" Now: {a.value_text}." if a.value_text else "") for a in firing),
                icon=":material/notifications_active:")
 else:
     st.caption("No alerts firing.")

@@ -24,15 +24,15 @@ DATE_RANGE = (date(2000, 1, 1), date(2060, 12, 31))
 SEVERITY = {"red": ("red", "Triggered"), "amber": ("orange", "Watch"), "green": ("green", "Clear")}
 COLUMNS = {
     "opportunity_id": "Opportunity", "account": "Account", "segment": "Segment", "product": "Product",
-    "stage": "Stage", "amount": st.column_config.NumberColumn("Amount", format="dollar"),
+    "stage": "Stage", "amount": st.column_config.NumberColumn("Amount", format="dollar", step=1),
     "close_date": st.column_config.DateColumn("Expected close"), "owner": "Owner", "blocked_by": "Blocked by",
     "award_id": "Award", "platform": "Platform", "powertrain": "Powertrain",
     "sop_date": st.column_config.DateColumn("SOP"), "ppap_status": "PPAP status", "apqp_phase": "APQP phase",
-    "lifetime_value": st.column_config.NumberColumn("Lifetime value", format="dollar"),
-    "product_id": "Product ID", "oem_amount": st.column_config.NumberColumn("OEM pipeline + won", format="dollar"),
-    "dealer_amount": st.column_config.NumberColumn("Dealer pipeline + won", format="dollar"),
+    "lifetime_value": st.column_config.NumberColumn("Lifetime value", format="dollar", step=1),
+    "product_id": "Product ID", "oem_amount": st.column_config.NumberColumn("OEM pipeline + won", format="dollar", step=1),
+    "dealer_amount": st.column_config.NumberColumn("Dealer pipeline + won", format="dollar", step=1),
     "oem_deals": "OEM deals", "dealer_deals": "Dealer deals",
-    "backlog": st.column_config.NumberColumn("Backlog", format="dollar"),
+    "backlog": st.column_config.NumberColumn("Backlog", format="dollar", step=1),
 }
 
 
@@ -97,7 +97,7 @@ if summary.total_count == 0:
     st.success("No open opportunity is blocked: every certification the open pipeline needs is valid at close.")
 else:
     domain = [w for _, w in STATES.values()]
-    chart = (alt.Chart(gate_df, title="Open pipeline blocked, by certification (US$)", height=260)
+    chart = (alt.Chart(gate_df, title="Open pipeline blocked, by certification (US$)", height=420)
              .mark_bar().encode(
                  x=alt.X("amount:Q", title="Blocked open pipeline (US$)", axis=charts.MONEY_AXIS),
                  y=alt.Y("Certification:N", title=None, sort=[cert_label[c] for c in CERTIFICATIONS]),
@@ -149,12 +149,13 @@ else:
 
 # --- requirements ---------------------------------------------------------------------------------
 st.subheader("Which products need which certification")
-st.caption("From the certification rules in config. \"Required\" applies whatever the account; some rules depend "
-           "on the account as stated. Opportunities without a product need only the account-based certifications.")
+st.caption("From the certification rules in config. \"Required\": whatever the account. \"If …\": only for opportunities "
+           "with such an account (IATF 16949 for hardware sold to OEM or Tier-1 buyers, TISAX for EU-OEM accounts). "
+           "Opportunities without a product need only the account-based certifications.")
 req = cd.requirements(f.url, f.version)
 if len(req) <= 1:
     st.info("No products in the data yet: import products to see which certifications each needs.")
-st.dataframe(req, hide_index=True, width="stretch")
+st.dataframe(req, hide_index=True, width="stretch", height=35 * (len(req) + 1) + 3)
 
 # --- failure modes ----------------------------------------------------------------------------------
 st.subheader("Failure modes")

@@ -29,7 +29,7 @@ class FiringAlert:
     id: str
     message: str
     value: float | None
-    value_text: str = ""  # the value formatted for people (not part of the JSON)
+    value_text: str = ""  # the value formatted for people, when the message does not state it (not in the JSON)
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "message": self.message, "value": self.value}
@@ -59,7 +59,7 @@ def _cert_alert(alert: Alert, m: BoardMetrics, cert_label: Callable[[str], str])
     days_left = (soon[0][0] - m.as_of).days
     detail = "; ".join(f"{cert_label(code)} expires {expiry.isoformat()}, in {(expiry - m.as_of).days} days"
                        for expiry, code in soon)
-    return FiringAlert(alert.id, f"{alert.message} ({detail})", float(days_left), f"{days_left} days")
+    return FiringAlert(alert.id, f"{alert.message} ({detail})", float(days_left))
 
 
 def evaluate(alerts: Sequence[Alert], m: BoardMetrics, cfg: AppConfig) -> list[FiringAlert]:

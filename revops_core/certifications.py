@@ -41,7 +41,7 @@ STATES: dict[str, tuple[str, str]] = {
     "in_progress": ("blue", "In progress"),
     "not_started": ("gray", "Not started"),
 }
-ACCOUNT_FLAG_WORDS = {"eu_oem": "EU-OEM accounts"}
+ACCOUNT_FLAG_WORDS = {"eu_oem": "EU-OEM"}
 RENEWAL_YEARS = 3  # default what-if certificate term (IATF 16949 and TISAX certificates run three years)
 RENEWAL_LEAD_DAYS = 30  # default what-if renewal date: a month after D
 
@@ -120,14 +120,15 @@ class Requirement:
     def text(self) -> str:
         if self.need == "always":
             return "Required"
-        return f"Required for {self.accounts}" if self.need == "account" else "—"
+        return f"If {self.accounts} account" if self.need == "account" else "—"
 
 
 def account_words(rule: CertificationRule, segment_label: Callable[[str], str]) -> str | None:
-    """The account condition of a rule in words (None when it applies to every account)."""
+    """The account condition of a rule in words, e.g. "OEM / Tier-1 supplier" or "EU-OEM" (None
+    when the rule applies to every account)."""
     parts = []
     if rule.account_segment:
-        parts.append(" or ".join(segment_label(s) for s in rule.account_segment) + " accounts")
+        parts.append(" / ".join(segment_label(s) for s in rule.account_segment))
     parts += [ACCOUNT_FLAG_WORDS.get(flag, flag) for flag in rule.account]
     return " and ".join(parts) or None
 
@@ -144,7 +145,7 @@ def requirement(product: qc.ProductFlags | None, code: str, rules: Sequence[Cert
         return Requirement(pid, code, "no")
     if any(c is None for c in conditions):
         return Requirement(pid, code, "always")
-    return Requirement(pid, code, "account", " or ".join(dict.fromkeys(c for c in conditions if c)))
+    return Requirement(pid, code, "account", " / ".join(dict.fromkeys(c for c in conditions if c)))
 
 
 def requirement_matrix(products: Sequence[qc.ProductFlags], rules: Sequence[CertificationRule],
@@ -156,12 +157,11 @@ def requirement_matrix(products: Sequence[qc.ProductFlags], rules: Sequence[Cert
 
 def requirement_table(products: Sequence[qc.ProductFlags], rules: Sequence[CertificationRule],
                       cfg: AppConfig) -> pd.DataFrame:
-    """The requirement matrix as a table: Product, Category, then one column per certification label."""
+    """The requirement matrix as a table: Product, then one column per certification label."""
     matrix = requirement_matrix(products, rules, lambda s: cfg.label("segments", s))
-    names = [(p.name, p.category) for p in products] + [("No product recorded", "—")]
-    rows = [{"Product": name, "Category": category,
-             **{cfg.label("certifications", r.certification): r.text for r in reqs}}
-            for (name, category), reqs in zip(names, matrix)]
+    names = [p.name for p in products] + ["No product recorded"]
+    rows = [{"Product": name, **{cfg.label("certifications", r.certification): r.text for r in reqs}}
+            for name, reqs in zip(names, matrix)]
     return pd.DataFrame(rows)
 
 
@@ -232,9 +232,9 @@ def blocked_drilldown(conn: Connection, cfg: AppConfig, only: str | None = None,
     records = certification_records(conn, scope)
     frame, total = qc.blocked_rows(conn, cfg.rules.certification_rules, records, scope, only, segments, limit)
     flag_cols = [f"blocks_{code}" for code in CERTIFICATIONS]
-    frame["blocked_by"] = [", ".join(cfg.label("certifications", code)
-                                     for code, flag in zip(CERTIFICATIONS, flags) if flag)
-                           for flags in frame[flag_cols].itertuples(index=False)]
+    names = [", ".join(cfg.label("certifications", code) for code, flag in zip(CERTIFICATIONS, flags) if flag)
+             for flags in frame[flag_cols].itertuples(index=False)]
+    frame.insert(3, "blocked_by", names)
     return frame.drop(columns=flag_cols), total
 
 

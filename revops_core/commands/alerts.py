@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         for alert in firing:
-            print(f"FIRING {alert.id}: {alert.message} (value: {alert.value_text})")
+            print(f"FIRING {alert.id}: {alert.message}" + (f" (value: {alert.value_text})" if alert.value_text else ""))
         if not firing:
             print(f"No alerts firing as of {as_of.isoformat()}.")
     return 1 if firing else 0

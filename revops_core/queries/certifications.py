@@ -101,8 +101,8 @@ def blocked_rows(conn: Connection, rules: tuple[CertificationRule, ...], certs: 
     where = sa.and_(_open_where(scope, segments), blocked_condition(rules, certs, only=only))
     flags = [sa.case((blocked_condition(rules, certs, only=code), 1), else_=0).label(f"blocks_{code}")
              for code in CERTIFICATIONS]
-    cols = [o.c.opportunity_id, acc.c.name.label("account"), acc.c.segment, p.c.name.label("product"),
-            o.c.stage, o.c.amount, o.c.close_date, o.c.owner, *flags]
+    cols = [o.c.opportunity_id, acc.c.name.label("account"), p.c.name.label("product"), o.c.amount,
+            o.c.close_date, o.c.stage, acc.c.segment, o.c.owner, *flags]
     q = (sa.select(*cols).select_from(opportunity_join()).where(where)
          .order_by(o.c.amount.desc(), o.c.opportunity_id).limit(limit))
     total = conn.execute(sa.select(sa.func.count()).select_from(opportunity_join()).where(where)).scalar_one()

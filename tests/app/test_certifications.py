@@ -81,4 +81,5 @@ def test_overview_shows_the_alert_banner(open_page, sample_engine, cfg) -> None:
     assert firing  # the sample company has OEM coverage below 6x and pipeline at risk
     (banner,) = [w for w in at.warning if "firing" in w.value]
     for alert in firing:
-        assert f"{alert.message} Now: {alert.value_text}." in banner.value
+        assert f"- {alert.message}" + (f" Now: {alert.value_text}." if alert.value_text else "") in banner.value
+    assert "Now: $" in banner.value  # the pipeline-at-risk figure, formatted as money

@@ -94,10 +94,10 @@ def test_requirements_state_account_dependent_rules(cfg: AppConfig) -> None:
     rows = c.requirement_matrix([HW, OTA], cfg.rules.certification_rules, lambda s: cfg.label("segments", s))
     hw, ota, none = ({r.certification: r for r in row} for row in rows)
     # IATF 16949 needs hardware AND an OEM or Tier-1 account: account-dependent.
-    assert hw["IATF_16949"].text == "Required for OEM or Tier-1 supplier accounts"
+    assert hw["IATF_16949"].text == "If OEM / Tier-1 supplier account"
     assert hw["ISO_26262"].need == "no" and hw["ISO_26262"].text == "—"
     # TISAX depends only on the account, so it applies to every product and to no product.
-    assert {hw["TISAX"].text, ota["TISAX"].text, none["TISAX"].text} == {"Required for EU-OEM accounts"}
+    assert {hw["TISAX"].text, ota["TISAX"].text, none["TISAX"].text} == {"If EU-OEM account"}
     assert [ota[k].need for k in ("ISO_SAE_21434", "UN_R155", "UN_R156", "SOC2_TYPE2", "IATF_16949")] == \
         ["always", "always", "always", "always", "no"]
     # without a product only account-based rules apply
@@ -109,8 +109,8 @@ def test_product_requirements_table(engine: Engine, cfg: AppConfig) -> None:
     with engine.connect() as conn:
         table = c.product_requirements(conn, cfg)
     assert list(table["Product"]) == ["Inverter", "No product recorded"]
-    assert list(table.columns[2:]) == [cfg.label("certifications", k) for k in CERTIFICATIONS]
-    assert table.loc[0, "IATF 16949"] == "Required for OEM or Tier-1 supplier accounts"
+    assert list(table.columns[1:]) == [cfg.label("certifications", k) for k in CERTIFICATIONS]
+    assert table.loc[0, "IATF 16949"] == "If OEM / Tier-1 supplier account"
 
 
 # --- blocked pipeline per certification ----------------------------------------------------------
@@ -200,8 +200,8 @@ def test_drilldown_rows(gated: Engine, cfg: AppConfig) -> None:
     assert list(tisax["opportunity_id"]) == ["o8", "o4"] and n_tisax == 2  # largest first
     assert list(tisax["blocked_by"]) == ["ISO/SAE 21434, UN R155, UN R156, TISAX", "TISAX"]
     assert list(top["opportunity_id"]) == ["o10", "o9"] and n_all == 7     # bounded by the limit
-    assert list(top.columns) == ["opportunity_id", "account", "segment", "product", "stage", "amount",
-                                 "close_date", "owner", "blocked_by"]
+    assert list(top.columns) == ["opportunity_id", "account", "product", "blocked_by", "amount",
+                                 "close_date", "stage", "segment", "owner"]
 
 
 # --- what-if: renew a certification ---------------------------------------------------------------
