@@ -18,6 +18,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "scenario": ("scenario", "print the backlog schedule and EV-transition scenarios as JSON"),
     "scorecard": ("scorecard", "print the ecosystem scorecard per dealer, dealer group or region as JSON"),
     "alerts": ("alerts", "list the threshold alerts firing at the as-of date; exit 1 when any fires"),
+    "import": ("transfer", "import contract CSV files from a folder, all or nothing"),
+    "export": ("transfer", "export every dataset as contract CSV files"),
 }
 
 

@@ -1,0 +1,381 @@
+"""CSV import: every kind of problem named by file, row and column; all or nothing.
+
+Rows are counted as a spreadsheet counts them: the header is row 1, the first data row row 2.
+Pure validation runs without a database; the write path runs on SQLite and PostgreSQL.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from revops_core.contract import DATASETS, JOURNEYS
+from revops_core.errors import ImportRejected
+from revops_core.importer import MAX_LISTED, FolderRejected, import_folder, read_folder, validate
+from revops_core.schema import TABLES, pipeline_snapshots, schema_meta
+
+GOOD: dict[str, str] = {
+    "accounts": "account_id,name,segment,region,country,dealer_group,eu_oem\n"
+                "A1,Acme,OEM,Europe,DE,,true\n"
+                "A2,Beta,TIER1,Asia,,,false\n",
+    "products": "product_id,name,category,hardware,safety_critical,connected,ota,cloud_service\n"
+                "P1,Widget,Hardware,true,false,false,false,false\n",
+    "opportunities": "opportunity_id,account_id,product_id,name,stage,status,amount,created_date,close_date,"
+                     "is_rfq,powertrain,owner,esa_owner,forecast_category\n"
+                     "O1,A1,P1,Deal one,Qualify,OPEN,1000.5,2025-01-02,2025-06-30,false,BEV,Ava,,COMMIT\n"
+                     "O2,A2,,,Won,WON,250,2024-11-01,2025-02-15,true,ICE,Ben,Cy,\n",
+    "platform_awards": "award_id,account_id,product_id,platform,powertrain,award_date,sop_date,eop_date,"
+                       "lifetime_value,status,ppap_status,apqp_phase\n"
+                       "AW1,A1,P1,MEB,BEV,2024-01-01,2025-01-01,2030-12-31,5e6,AWARDED,IN_PROGRESS,3\n",
+    "quotas": "segment,period,amount\nOEM,2025Q1,1000000\n",
+    "dealers": "dealer_id,name,dealer_group,region,brand,salespeople\nD1,North Motors,G1,North,,12\n",
+    "dealer_months": "dealer_id,period,service_customers_prior,service_customers_retained,csat,campaigns_offered,"
+                     "campaigns_joined,cost_to_serve\nD1,2025-01,100,80,91.5,4,3,1200\n",
+    "leads": "lead_id,dealer_id,journey,source_channel,created_at,first_response_at,test_drive_at,quote_at,"
+             "sold_at,sold_revenue\n"
+             "L1,D1,EV_LAUNCH,Web,2025-01-02T10:00:00,2025-01-02T10:20:00,,,,\n",
+    "touchpoints": "lead_id,ts,channel,party,campaign\nL1,2025-01-01T09:00:00,Display,MEDIA,Spring\n",
+}
+
+
+# ---- helpers shared with the other import/export test files ----------------------------------
+def write_folder(folder: Path, files: dict[str, str]) -> Path:
+    """Write ``{dataset: csv text}`` as ``<dataset>.csv`` files into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / f"{name}.csv").write_text(text, encoding="utf-8", newline="")
+    return folder
+
+
+def edit(files: dict[str, str], name: str, row: int, column: str, value: str) -> dict[str, str]:
+    """A copy of ``files`` with one cell replaced (``row`` counts the header as row 1)."""
+    grid = list(csv.reader(io.StringIO(files[name])))
+    grid[row - 1][grid[0].index(column)] = value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(grid)
+    return {**files, name: out.getvalue()}
+
+
+def raw(files: dict[str, str], tmp_path: Path) -> dict[str, pd.DataFrame]:
+    return read_folder(write_folder(tmp_path / "in", files))
+
+
+def problems_of(files: dict[str, str], tmp_path: Path) -> list[str]:
+    return validate(raw(files, tmp_path), JOURNEYS)[1]
+
+
+def fingerprint(engine: Engine) -> tuple[object, ...]:
+    """Row counts and a checksum of every dataset, plus data version and snapshot count."""
+    out: list[object] = []
+    with engine.connect() as conn:
+        for ds in DATASETS:
+            table = TABLES[ds.name]
+            rows = sorted(repr(tuple(r)) for r in conn.execute(sa.select(*[table.c[c] for c in ds.column_names])))
+            out.append((ds.name, len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest()))
+        out.append(tuple(conn.execute(sa.select(schema_meta).order_by(schema_meta.c.key))))
+        out.append(conn.execute(sa.select(sa.func.count()).select_from(pipeline_snapshots)).scalar_one())
+    return tuple(out)
+
+
+# ---- one bad cell, one precise message --------------------------------------------------------
+BAD_CELLS = [
+    # (file, row, column, bad value, the message after "file, row N, column C: ")
+    ("opportunities", 2, "close_date", "2025-13-01", "'2025-13-01' is not a date; use YYYY-MM-DD"),
+    ("opportunities", 3, "created_date", "2025-02-30", "'2025-02-30' is not a date; use YYYY-MM-DD"),
+    ("opportunities", 2, "created_date", "02/01/2025", "'02/01/2025' is not a date; use YYYY-MM-DD"),
+    ("opportunities", 2, "amount", "1,000", "'1,000' is not a number"),
+    ("opportunities", 2, "amount", "$5", "'$5' is not a number"),
+    ("opportunities", 2, "amount", "nan", "'nan' is not a number"),
+    ("opportunities", 2, "amount", "-5", "-5.0 is out of range; use a value of at least 0"),
+    ("opportunities", 2, "is_rfq", "yes", "'yes' is not a boolean; use true or false"),
+    ("opportunities", 2, "is_rfq", "1", "'1' is not a boolean; use true or false"),
+    ("opportunities", 3, "status", "CLOSED", "'CLOSED' is not an allowed value; use one of OPEN, WON, LOST"),
+    ("opportunities", 2, "forecast_category", "commit", "'commit' is not an allowed value"),
+    ("opportunities", 2, "account_id", "A9", "'A9' matches no account_id in accounts.csv"),
+    ("opportunities", 2, "product_id", "P9", "'P9' matches no product_id in products.csv"),
+    ("opportunities", 3, "owner", "", "blank, but owner is required"),
+    ("opportunities", 3, "stage", "   ", "blank, but stage is required"),
+    ("platform_awards", 2, "apqp_phase", "6", "6 is out of range; use a value from 1 to 5"),
+    ("platform_awards", 2, "apqp_phase", "2.5", "'2.5' is not a whole number"),
+    ("dealers", 2, "salespeople", "99999999999", "99999999999 is out of range"),
+    ("quotas", 2, "period", "2025Q5", "'2025Q5' is not a quarter; use YYYYQn"),
+    ("dealer_months", 2, "period", "2025-13", "'2025-13' is not a month; use YYYY-MM"),
+    ("dealer_months", 2, "csat", "101", "101.0 is out of range; use a value from 0 to 100"),
+    ("leads", 2, "created_at", "2025-01-02 25:00", "'2025-01-02 25:00' is not a timestamp"),
+    ("leads", 2, "created_at", "2025-01-02T10:00:00+02:00",
+     "is not a timestamp; use YYYY-MM-DDTHH:MM:SS (no time zone)"),
+    ("leads", 2, "journey", "MOON", "'MOON' is not an allowed value; use one of " + ", ".join(JOURNEYS)),
+    ("accounts", 2, "name", "x" * 201, "the value is 201 characters long; the limit is 200"),
+    ("accounts", 3, "account_id", "A1", "duplicate key 'A1', also on row 2; each key may appear once"),
+    ("touchpoints", 2, "lead_id", "L9", "'L9' matches no lead_id in leads.csv"),
+]
+
+
+@pytest.mark.parametrize(("name", "row", "column", "value", "message"), BAD_CELLS,
+                         ids=[f"{c[0]}.{c[2]}={c[3][:12]!r}" for c in BAD_CELLS])
+def test_bad_cell_is_named_by_file_row_and_column(tmp_path: Path, name: str, row: int, column: str,
+                                                  value: str, message: str) -> None:
+    found = problems_of(edit(GOOD, name, row, column, value), tmp_path)
+    prefix = f"{name}.csv, row {row}, column {column}: "
+    assert any(p.startswith(prefix) and message in p for p in found), found
+
+
+def test_good_folder_has_no_problems_and_typed_values(tmp_path: Path) -> None:
+    frames, found, warnings = validate(raw(GOOD, tmp_path), JOURNEYS)
+    assert (found, warnings) == ([], [])
+    opp = frames["opportunities"]
+    assert opp.loc[2].tolist() == ["O1", "A1", "P1", "Deal one", "Qualify", "OPEN", 1000.5, date(2025, 1, 2),
+                                   date(2025, 6, 30), False, "BEV", "Ava", None, "COMMIT"]
+    assert opp.loc[3, "product_id"] is None and opp.loc[3, "is_rfq"] is True
+    assert frames["leads"].loc[2, "created_at"] == datetime(2025, 1, 2, 10, 0)
+    assert frames["platform_awards"].loc[2, "apqp_phase"] == 3
+
+
+ACCEPTED = [
+    ("opportunities", "is_rfq", "TRUE", True),
+    ("opportunities", "is_rfq", " False ", False),
+    ("opportunities", "amount", " 12 ", 12.0),
+    ("opportunities", "amount", "1.25e3", 1250.0),
+    ("opportunities", "amount", ".5", 0.5),
+    ("opportunities", "name", "  spaced  ", "  spaced  "),       # text is kept exactly
+    ("opportunities", "name", 'a, "quoted"\nline', 'a, "quoted"\nline'),
+    ("opportunities", "status", " WON ", "WON"),
+    ("platform_awards", "apqp_phase", "+5", 5),
+    ("leads", "created_at", "2025-01-02 10:00", datetime(2025, 1, 2, 10, 0)),
+    ("leads", "created_at", "2025-01-02T10:00:01.5", datetime(2025, 1, 2, 10, 0, 1, 500000)),
+]
+
+
+@pytest.mark.parametrize(("name", "column", "value", "expected"), ACCEPTED)
+def test_accepted_spellings(tmp_path: Path, name: str, column: str, value: str, expected: object) -> None:
+    frames, found, _ = validate(raw(edit(GOOD, name, 2, column, value), tmp_path), JOURNEYS)
+    assert found == []
+    assert frames[name].loc[2, column] == expected
+
+
+def test_journeys_come_from_the_caller(tmp_path: Path) -> None:
+    files = edit(GOOD, "leads", 2, "journey", "WINTER_TYRES")
+    assert validate(raw(files, tmp_path), JOURNEYS)[1]
+    assert validate(raw(files, tmp_path), (*JOURNEYS, "WINTER_TYRES"))[1] == []
+
+
+# ---- file and header problems -----------------------------------------------------------------
+def test_missing_required_column_is_one_problem(tmp_path: Path) -> None:
+    text = GOOD["opportunities"].replace(",close_date", ",closing")
+    found = problems_of({**GOOD, "opportunities": text}, tmp_path)
+    assert [p for p in found if "close_date" in p] == [
+        "opportunities.csv, column close_date: required column is missing from the header"]
+
+
+def test_missing_optional_column_is_blank(tmp_path: Path) -> None:
+    lines = GOOD["accounts"].splitlines()
+    text = "\n".join(line.rsplit(",", 2)[0] + "," + line.rsplit(",", 1)[1] for line in lines) + "\n"
+    assert text.startswith("account_id,name,segment,region,country,eu_oem")
+    frames, found, _ = validate(raw({**GOOD, "accounts": text}, tmp_path), JOURNEYS)
+    assert found == [] and frames["accounts"]["dealer_group"].tolist() == [None, None]
+
+
+def test_missing_key_column_does_not_flood_links(tmp_path: Path) -> None:
+    text = GOOD["accounts"].replace("account_id,", "id,", 1)
+    found = problems_of({**GOOD, "accounts": text}, tmp_path)
+    assert found == ["accounts.csv, column account_id: required column is missing from the header"]
+
+
+def test_extra_column_is_dropped_with_a_warning(tmp_path: Path) -> None:
+    text = GOOD["dealers"].replace("salespeople\n", "salespeople,notes\n").replace(",12\n", ",12,call back\n")
+    frames, found, warnings = validate(raw({**GOOD, "dealers": text}, tmp_path), JOURNEYS)
+    assert found == []
+    assert warnings == ["dealers.csv, column notes: not a contract column; dropped"]
+    assert "notes" not in frames["dealers"].columns
+
+
+def test_unknown_files_are_ignored_with_a_warning(tmp_path: Path, engine: Engine) -> None:
+    folder = write_folder(tmp_path / "in", GOOD)
+    (folder / "notes.txt").write_text("hello")
+    (folder / "Leads.CSV").write_text("nonsense")
+    report = import_folder(engine, folder, taken_at=datetime(2025, 1, 1))
+    assert "notes.txt: not a contract file; ignored" in report.warnings
+    assert "Leads.CSV: not a contract file; ignored (file names are lower case: leads.csv)" in report.warnings
+
+
+def test_non_utf8_file_is_rejected_with_its_line(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "in", GOOD)
+    (folder / "dealers.csv").write_bytes(GOOD["dealers"].replace("North Motors", "Nörth").encode("latin-1"))
+    with pytest.raises(ImportRejected) as info:
+        read_folder(folder)
+    assert info.value.problems == [
+        "dealers.csv, line 2: the file is not UTF-8 text (byte 0xf6 at offset 57); save it as CSV UTF-8"]
+
+
+def test_utf8_with_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "in", GOOD)
+    (folder / "dealers.csv").write_bytes(b"\xef\xbb\xbf" + GOOD["dealers"].replace("North", "Nörth").encode())
+    frames, found, _ = validate(read_folder(folder), JOURNEYS)
+    assert found == [] and frames["dealers"].loc[2, "name"] == "Nörth Motors"
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("dealer_id,name,dealer_group,region,brand,salespeople\nD1,A,G,N,,1,extra\n",
+     "dealers.csv: not valid CSV (line 2 has 7 fields but the header has 6)"),
+    ("dealer_id,name,name,dealer_group,region,brand,salespeople\n",
+     "dealers.csv, column name: the header names this column twice (columns 2 and 3); keep one"),
+])
+def test_malformed_csv_is_rejected(tmp_path: Path, text: str, problem: str) -> None:
+    with pytest.raises(ImportRejected) as info:
+        read_folder(write_folder(tmp_path / "in", {**GOOD, "dealers": text}))
+    assert any(p.startswith(problem) for p in info.value.problems), info.value.problems
+
+
+@pytest.mark.parametrize("text", ["", "\n", "touch_header_only"])
+def test_empty_or_header_only_file_is_zero_rows(tmp_path: Path, text: str) -> None:
+    body = GOOD["touchpoints"].splitlines()[0] + "\n" if text == "touch_header_only" else text
+    frames, found, _ = validate(raw({**GOOD, "touchpoints": body}, tmp_path), JOURNEYS)
+    assert found == [] and len(frames["touchpoints"]) == 0
+
+
+def test_blank_lines_keep_row_numbers(tmp_path: Path) -> None:
+    text = GOOD["accounts"].replace("\nA2,", "\n\nA2,").replace("TIER1", "TIER9")
+    found = problems_of({**GOOD, "accounts": text}, tmp_path)
+    assert found[0].startswith("accounts.csv, row 4, column segment: 'TIER9'")
+
+
+def test_duplicate_composite_key_names_both_rows(tmp_path: Path) -> None:
+    text = GOOD["touchpoints"] + "L1,2025-01-01 09:00,Display,OEM,\n"   # same instant, other spelling
+    found = problems_of({**GOOD, "touchpoints": text}, tmp_path)
+    assert found == ["touchpoints.csv, row 3, column lead_id, ts, channel: duplicate key "
+                     "('L1', '2025-01-01T09:00:00', 'Display'), also on row 2; each key may appear once"]
+
+
+def test_blank_optional_key_column_counts_as_a_value(tmp_path: Path) -> None:
+    text = ("account_id,award_id,period,revenue_type,amount\n"
+            "A1,,2025-01,SERVICES,10\nA1,,2025-01,SERVICES,20\n")
+    found = problems_of({**GOOD, "revenue": text}, tmp_path)
+    assert len(found) == 1 and found[0].startswith("revenue.csv, row 3, column account_id, award_id, period")
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    files = edit(GOOD, "opportunities", 2, "close_date", "soon")
+    files = edit(files, "opportunities", 3, "amount", "lots")
+    files = edit(files, "leads", 2, "journey", "MOON")
+    files = edit(files, "accounts", 2, "eu_oem", "maybe")
+    files = {**files, "products": "\n".join(line.rsplit(",", 1)[0] for line in files["products"].splitlines())}
+    found = problems_of(files, tmp_path)
+    assert [p.split(":")[0] for p in found] == [
+        "accounts.csv, row 2, column eu_oem", "products.csv, column cloud_service",
+        "opportunities.csv, row 3, column amount", "opportunities.csv, row 2, column close_date",
+        "leads.csv, row 2, column journey"]
+
+
+def test_listing_is_capped_per_file_and_column(tmp_path: Path) -> None:
+    header = GOOD["quotas"].splitlines()[0]
+    text = header + "\n" + "".join(f"OEM,20{i:02d}Q9,1\n" for i in range(MAX_LISTED + 7))
+    found = problems_of({**GOOD, "quotas": text}, tmp_path)
+    assert len(found) == MAX_LISTED + 1
+    assert found[-1] == "quotas.csv, column period: … and 7 more problem(s) like these"
+
+
+def test_replace_mode_absent_target_explains_why(tmp_path: Path) -> None:
+    files = {k: v for k, v in GOOD.items() if k != "products"}
+    found = problems_of(files, tmp_path)
+    assert found[0] == ("opportunities.csv, row 2, column product_id: 'P1' matches no product_id: there is "
+                        "no products.csv in the folder, and replace mode leaves products empty")
+
+
+def test_existing_keys_satisfy_references_and_block_duplicates(tmp_path: Path) -> None:
+    files = {"opportunities": GOOD["opportunities"]}
+    existing = {"accounts": {("A1",), ("A2",)}, "products": {("P1",)}, "opportunities": {("O2",)}}
+    found = validate(raw(files, tmp_path), JOURNEYS, existing)[1]
+    assert found == ["opportunities.csv, row 3, column opportunity_id: key 'O2' is already in the database; "
+                     "append adds new rows only (use replace to reload)"]
+
+
+# ---- the database: all or nothing -------------------------------------------------------------
+def test_import_writes_every_row(tmp_path: Path, engine: Engine) -> None:
+    report = import_folder(engine, write_folder(tmp_path / "in", GOOD), taken_at=datetime(2025, 1, 1))
+    assert report.counts == {name: text.count("\n") - 1 for name, text in GOOD.items()}
+    assert set(report.emptied) == {ds.name for ds in DATASETS} - set(GOOD)
+    with engine.connect() as conn:
+        opp = TABLES["opportunities"]
+        row = conn.execute(sa.select(opp).where(opp.c.opportunity_id == "O2")).one()
+    assert (row.product_id, row.is_rfq, row.amount, row.close_date) == (None, True, 250.0, date(2025, 2, 15))
+
+
+@pytest.mark.parametrize("mode", ["replace", "append"])
+def test_bad_folder_leaves_database_exactly_as_it_was(tmp_path: Path, engine: Engine, mode: str) -> None:
+    import_folder(engine, write_folder(tmp_path / "good", GOOD), taken_at=datetime(2025, 1, 1))
+    before = fingerprint(engine)
+    files = {**GOOD, "accounts": GOOD["accounts"] + "A3,Gamma,FLEET,US,,,false\n",
+             "opportunities": GOOD["opportunities"].replace("O1,", "O3,") + "O4,A3,,,Qualify,OPEN,1,2025-01-01,"
+                                                                          "2025-13-01,false,ICE,Ava,,\n"}
+    with pytest.raises(ImportRejected) as info:
+        import_folder(engine, write_folder(tmp_path / "bad", files), mode=mode)
+    assert any("row 4, column close_date" in p for p in info.value.problems)
+    assert fingerprint(engine) == before
+
+
+def test_folder_without_contract_files_is_refused(tmp_path: Path, engine: Engine) -> None:
+    import_folder(engine, write_folder(tmp_path / "good", GOOD), taken_at=datetime(2025, 1, 1))
+    before = fingerprint(engine)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "readme.txt").write_text("nothing here")
+    with pytest.raises(FolderRejected) as info:
+        import_folder(engine, empty)
+    assert "holds no contract file" in info.value.problems[0]
+    assert info.value.warnings == ("readme.txt: not a contract file; ignored",)
+    assert fingerprint(engine) == before
+
+
+def test_replace_empties_datasets_without_a_file(tmp_path: Path, engine: Engine) -> None:
+    import_folder(engine, write_folder(tmp_path / "good", GOOD), taken_at=datetime(2025, 1, 1))
+    report = import_folder(engine, write_folder(tmp_path / "dealers", {"dealers": GOOD["dealers"]}),
+                           taken_at=datetime(2025, 1, 2))
+    assert "no leads.csv in the folder: leads becomes empty (replace mode)" in report.warnings
+    with engine.connect() as conn:
+        counts = {n: conn.execute(sa.select(sa.func.count()).select_from(TABLES[n])).scalar_one()
+                  for n in ("dealers", "leads", "accounts")}
+    assert counts == {"dealers": 1, "leads": 0, "accounts": 0}
+
+
+def test_append_links_to_rows_already_in_the_database(tmp_path: Path, engine: Engine) -> None:
+    import_folder(engine, write_folder(tmp_path / "good", GOOD), taken_at=datetime(2025, 1, 1))
+    more = {"opportunities": GOOD["opportunities"].splitlines()[0] + "\n"
+                             "O9,A2,P1,,Qualify,OPEN,5,2025-03-01,2025-09-30,false,HEV,Ava,,\n",
+            "touchpoints": "lead_id,ts,channel,party,campaign\nL1,2025-01-01T09:00:00,Email,OEM,\n"}
+    report = import_folder(engine, write_folder(tmp_path / "more", more), mode="append",
+                           taken_at=datetime(2025, 1, 2))
+    assert report.counts == {"opportunities": 1, "touchpoints": 1} and report.emptied == ()
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(TABLES["opportunities"])).scalar_one() == 3
+        assert conn.execute(sa.select(sa.func.count()).select_from(TABLES["accounts"])).scalar_one() == 2
+
+
+def test_append_rejects_keys_already_in_the_database(tmp_path: Path, engine: Engine) -> None:
+    import_folder(engine, write_folder(tmp_path / "good", GOOD), taken_at=datetime(2025, 1, 1))
+    before = fingerprint(engine)
+    again = {"touchpoints": GOOD["touchpoints"].replace("T09:00:00", " 09:00"),
+             "opportunities": GOOD["opportunities"].replace("A2,", "A7,")}
+    with pytest.raises(ImportRejected) as info:
+        import_folder(engine, write_folder(tmp_path / "again", again), mode="append")
+    assert info.value.problems == [
+        "opportunities.csv, row 2, column opportunity_id: key 'O1' is already in the database; append adds new "
+        "rows only (use replace to reload)",
+        "opportunities.csv, row 3, column opportunity_id: key 'O2' is already in the database; append adds new "
+        "rows only (use replace to reload)",
+        "opportunities.csv, row 3, column account_id: 'A7' matches no account_id in accounts.csv or in the database",
+        "touchpoints.csv, row 2, column lead_id, ts, channel: key ('L1', '2025-01-01T09:00:00', 'Display') is "
+        "already in the database; append adds new rows only (use replace to reload)",
+    ]
+    assert fingerprint(engine) == before
+
+
+def test_unknown_mode_is_a_programming_error(tmp_path: Path, engine: Engine) -> None:
+    with pytest.raises(ValueError, match="mode must be"):
+        import_folder(engine, tmp_path, mode="merge")
