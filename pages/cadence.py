@@ -61,7 +61,7 @@ def huddle_tiles(h: WeeklyHuddle) -> None:
                  color="green" if not h.esa_missing else "red")
     with c4, st.container(border=True):
         st.metric("Open ECOs", formatting.count(len(h.eco_queue)))
-        oldest = int(h.eco_queue["age_days"].max()) if len(h.eco_queue) else None
+        oldest = h.oldest_eco_days
         st.caption(f"Oldest waiting {oldest:,} days." if oldest is not None else "No ECO waiting for a decision.")
 
 
@@ -111,9 +111,8 @@ def pipelines(h: WeeklyHuddle) -> None:
             tooltip=["Segment:N", "Stage:N", alt.Tooltip("amount:Q", title="Open pipeline", format="$,.0f"),
                      alt.Tooltip("opportunities:Q", title="Opportunities")]))
         st.altair_chart(chart, width="stretch")
-        totals = df.groupby("Segment", sort=False)[["amount", "opportunities"]].sum()
-        st.caption(" · ".join(f"{seg}: {formatting.money(r.amount)} in {int(r.opportunities):,} opportunities"
-                              for seg, r in totals.iterrows()))
+        st.caption(" · ".join(f"{segment_label(t.segment)}: {formatting.money(t.amount)} in "
+                              f"{t.opportunities:,} opportunities" for t in h.dealer_fleet_totals))
 
 
 def eco_queue(h: WeeklyHuddle) -> None:
@@ -155,7 +154,8 @@ def backlog_and_awards(r: MonthlyReconciliation) -> None:
 def eco_revenue(r: MonthlyReconciliation) -> None:
     st.subheader("Approved ECO revenue, last 12 months")
     t = r.eco_trend.assign(month=pd.to_datetime(r.eco_trend["period"] + "-01"))
-    if not t["approved_ecos"].any():
+    revenue, count = r.eco_totals
+    if not count:
         st.info("No ECO was approved in the twelve months to the as-of date.")
         return
     t["Month"] = t["month"].dt.strftime("%b %y")
@@ -166,8 +166,7 @@ def eco_revenue(r: MonthlyReconciliation) -> None:
                  alt.Tooltip("approved_revenue:Q", title="Approved revenue", format="$,.0f"),
                  alt.Tooltip("approved_ecos:Q", title="Approved ECOs")]))
     st.altair_chart(chart, width="stretch")
-    st.caption(f"{int(t['approved_ecos'].sum())} ECOs approved, {formatting.money(t['approved_revenue'].sum())} "
-               "of revenue added in the twelve months.")
+    st.caption(f"{count} ECOs approved, {formatting.money(revenue)} of revenue added in the twelve months.")
 
 
 CERT_STATE = {"valid": ("green", "Valid"), "soon": ("orange", "Expiring soon"), "invalid": ("red", "Not valid")}

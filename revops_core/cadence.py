@@ -56,6 +56,19 @@ class WeeklyHuddle:
     def top_missing_esa(self) -> int:
         return int((self.top_oem["esa_status"] == MISSING_ESA).sum()) if len(self.top_oem) else 0
 
+    @property
+    def oldest_eco_days(self) -> int | None:
+        return int(self.eco_queue["age_days"].max()) if len(self.eco_queue) else None
+
+    @property
+    def dealer_fleet_totals(self) -> tuple[q.PipelineSum, ...]:
+        """The dealer + fleet pipeline summed over stages, per segment."""
+        out: dict[str, q.PipelineSum] = {}
+        for s in self.dealer_fleet_pipeline:
+            prev = out.get(s.segment, q.PipelineSum(s.segment, None, 0.0, 0))
+            out[s.segment] = q.PipelineSum(s.segment, None, prev.amount + s.amount, prev.opportunities + s.opportunities)
+        return tuple(out.values())
+
 
 def _top_oem(conn: Connection, as_of: date, scope: Scope) -> pd.DataFrame:
     df = q.top_open_opportunities(conn, as_of, scope, "OEM", TOP_LIMIT)
@@ -125,6 +138,11 @@ class MonthlyReconciliation:
     awards: AwardsVsTarget
     eco_trend: pd.DataFrame      # period, approved_revenue, approved_ecos (12 months to D's month)
     certifications: dict[str, CertificationStatus]
+
+    @property
+    def eco_totals(self) -> tuple[float, int]:
+        """Approved ECO revenue and count over the trend's months."""
+        return float(self.eco_trend["approved_revenue"].sum()), int(self.eco_trend["approved_ecos"].sum())
 
 
 def previous_month_end(as_of: date) -> date:

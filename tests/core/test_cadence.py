@@ -158,6 +158,8 @@ def test_rfq_and_dealer_fleet_pipeline(engine: Engine) -> None:
     assert [(s.segment, s.stage, s.amount, s.opportunities) for s in h.dealer_fleet_pipeline] == [
         ("DEALER_AFTERMARKET", "Negotiation", 11.0, 1), ("DEALER_AFTERMARKET", "Qualify", 7.0, 1),
         ("FLEET", "Qualify", 30.0, 2)]
+    assert [(t.segment, t.amount, t.opportunities) for t in h.dealer_fleet_totals] == [
+        ("DEALER_AFTERMARKET", 18.0, 2), ("FLEET", 30.0, 2)]
     with engine.connect() as conn:  # the segment selection narrows both pipelines
         h = weekly_huddle(conn, D, segments=("OEM", "FLEET"))
     assert [s.segment for s in h.rfq_pipeline] == ["OEM", "FLEET"]
@@ -173,7 +175,7 @@ def test_esa_ratio_and_load(engine: Engine, cfg) -> None:  # noqa: ANN001
         assert board_metrics(conn, D, cfg).esa_ratio == h.esa_ratio
     # open OEM + TIER1 at D: o01..o28, g2, t1big = 30; without E-SA: o25, o26, o27, t1big
     assert (h.esa_open_opportunities, h.esa_missing, h.opportunities_per_esa) == (30, 4, 15.0)
-    assert list(h.eco_queue["eco_id"]) == ["e1"]
+    assert list(h.eco_queue["eco_id"]) == ["e1"] and h.oldest_eco_days == 14
 
 
 def test_esa_flag_words() -> None:
@@ -254,6 +256,6 @@ def test_backlog_certifications_and_eco_trend(engine: Engine, cfg) -> None:  # n
     assert list(t["period"]) == [f"2024-{m:02d}" for m in range(7, 13)] + [f"2025-{m:02d}" for m in range(1, 7)]
     by_month = dict(zip(t["period"], zip(t["approved_revenue"], t["approved_ecos"])))
     assert by_month["2024-07"] == (10.0, 1) and by_month["2025-06"] == (250.0, 2)
-    assert t["approved_revenue"].sum() == 260.0  # every other month is 0
+    assert r.eco_totals == (260.0, 3)  # every other month is 0
     with engine.connect() as conn:
         assert list(eco_trend(conn, D, months=1)["approved_revenue"]) == [250.0]
