@@ -1,0 +1,161 @@
+"""The attribution report of METRICS.md "Attribution": every model's channel credits over a window.
+
+``attribution_report(conn, start, end, cfg, scope)`` runs the queries of
+``revops_core.queries.attribution`` and the pure models of ``revops_core.attribution``:
+
+- first touch, last touch, linear, position-based (and time decay where the database has
+  ``power()``) are summed per channel in SQL, one row per channel back;
+- time decay without ``power()`` (older SQLite builds) streams the sold leads' touches in
+  chunks through ``attribution.heuristic_credits``;
+- Markov gets the distinct paths of the leads created in the window with their counts and
+  solves the absorbing chain exactly in ``attribution.markov_credits``.
+
+The invariant: every model's credits sum to the attributed revenue (sold revenue of the
+window's sold leads with at least one touchpoint up to ``sold_at``), which is queried on its
+own. Markov is the one exception the contract allows: with no converting path it has nothing
+to share revenue by and gives no credit (``{}``), said in ``notes``.
+
+"Models disagree" on a channel when its spread across models exceeds 10% of its highest
+credit (``attribution.DISAGREEMENT_THRESHOLD``); each disagreement is put in words, because
+the range, not any one model, is the honest answer.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from revops_core import formatting
+from revops_core.attribution import (
+    MODELS,
+    AttributionError,
+    ChannelRange,
+    channel_ranges,
+    heuristic_credits,
+    markov_credits,
+)
+from revops_core.config import AppConfig
+from revops_core.queries import attribution as q
+from revops_core.queries.common import EVERYTHING, Scope
+
+MODEL_LABELS: dict[str, str] = {
+    "first_touch": "First touch",
+    "last_touch": "Last touch",
+    "linear": "Linear",
+    "time_decay": "Time decay",
+    "position_based": "Position-based",
+    "markov": "Markov",
+}
+DEFAULT_WINDOW_DAYS = 90
+
+
+@dataclass(frozen=True)
+class AttributionReport:
+    """Channel credits of the six models over ``[start, end]`` and how far they agree.
+
+    ``credits[model][channel]`` for every model of ``MODELS`` (a channel a model gives
+    nothing is absent: read 0). ``ranges`` holds each channel's low and high across the
+    models that gave credit, highest first; ``disagreements`` the channels whose range is
+    wide, in words.
+    """
+
+    start: date
+    end: date
+    attributed_revenue: float
+    attributed_sales: int
+    unattributed_revenue: float
+    unattributed_sales: int
+    credits: dict[str, dict[str, float]]
+    ranges: tuple[ChannelRange, ...]
+    disagreements: tuple[str, ...]
+    markov_leads: int
+    markov_conversions: int
+    markov_distinct_paths: int
+    half_life_days: float
+    time_decay_in_sql: bool
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """Every credited channel, highest credit (across models) first."""
+        return tuple(r.channel for r in self.ranges)
+
+    def credit(self, model: str, channel: str) -> float:
+        """The credit ``model`` gives ``channel`` (0 when it gives it none)."""
+        return self.credits.get(model, {}).get(channel, 0.0)
+
+    def to_json(self) -> dict[str, Any]:
+        """``attribution --json``: ``{"attributed_revenue": x, "models": {model: {channel: credit}}}``."""
+        return {"attributed_revenue": self.attributed_revenue,
+                "models": {m: dict(sorted(self.credits.get(m, {}).items())) for m in MODELS}}
+
+
+def default_window(as_of: date, days: int = DEFAULT_WINDOW_DAYS) -> tuple[date, date]:
+    """The ``days`` days ending at the as-of date, both ends inclusive."""
+    return as_of - timedelta(days=days - 1), as_of
+
+
+def attribution_report(conn: Connection, start: date, end: date, cfg: AppConfig, scope: Scope = EVERYTHING,
+                       time_decay_in_sql: bool | None = None) -> AttributionReport:
+    """Credits of the six models of METRICS.md "Attribution" over ``[start, end]`` (dates inclusive).
+
+    ``time_decay_in_sql`` None = in SQL when the database has ``power()``, else streamed;
+    False forces the streamed Python path (same answer, used by tests).
+    """
+    if end < start:
+        raise AttributionError(f"The window ends ({end}) before it starts ({start}).")
+    half_life = float(cfg.rules.ecosystem.time_decay_half_life_days)
+    revenue, sales, revenue_without, sales_without = q.attributed_revenue_sql(conn, start, end, scope)
+    heuristic = q.heuristic_credits_sql(conn, start, end, half_life, scope, time_decay_in_sql)
+    credits = dict(heuristic.credits)
+    if "time_decay" not in credits:
+        credits["time_decay"] = heuristic_credits("time_decay", q.iter_sold_paths(conn, start, end, scope),
+                                                  half_life)
+    paths = q.markov_paths(conn, start, end, scope)
+    credits["markov"] = markov_credits(((p.channels, p.converted, p.count) for p in paths), revenue)
+    credits = {model: credits[model] for model in MODELS}
+    ranges = tuple(channel_ranges(credits))
+    notes = _notes(credits, revenue, sales_without, revenue_without)
+    return AttributionReport(
+        start, end, revenue, sales, revenue_without, sales_without, credits, ranges,
+        tuple(disagreement_text(r, credits) for r in ranges if r.models_disagree),
+        sum(p.count for p in paths), sum(p.count for p in paths if p.converted), len(paths),
+        half_life, heuristic.time_decay_in_sql, notes)
+
+
+def disagreement_text(rng: ChannelRange, credits: dict[str, dict[str, float]]) -> str:
+    """One channel's disagreement in words: its low and high, and the models that give them."""
+    compared = {m: c.get(rng.channel, 0.0) for m, c in credits.items() if c}
+    low = [MODEL_LABELS.get(m, m) for m, v in compared.items() if math.isclose(v, rng.low, rel_tol=1e-9, abs_tol=1e-6)]
+    high = [MODEL_LABELS.get(m, m) for m, v in compared.items() if math.isclose(v, rng.high, rel_tol=1e-9, abs_tol=1e-6)]
+    share = rng.spread / rng.high if rng.high else None
+    return (f"{rng.channel}: {formatting.money(rng.low)} ({_join(low)}) to {formatting.money(rng.high)} "
+            f"({_join(high)}), a spread of {formatting.money(rng.spread)} or {formatting.percent(share, 0)} "
+            "of the highest credit.")
+
+
+def model_sum_gaps(report: AttributionReport) -> dict[str, float]:
+    """Each model's credit total minus the attributed revenue (0 up to rounding; Markov with no credit left out)."""
+    return {m: math.fsum(c.values()) - report.attributed_revenue for m, c in report.credits.items()
+            if c or m != "markov"}
+
+
+def _join(names: list[str]) -> str:
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _notes(credits: dict[str, dict[str, float]], revenue: float, sales_without: int,
+           revenue_without: float) -> tuple[str, ...]:
+    notes = []
+    if revenue > 0 and not credits["markov"]:
+        notes.append("Markov gives no credit: none of the leads created in this window converted, so the "
+                     "chain has no conversion to remove channels from.")
+    if sales_without:
+        notes.append(f"{formatting.count(sales_without)} sales in the window ({formatting.money(revenue_without)}) "
+                     "had no touchpoint before the sale and are not attributed to any channel.")
+    return tuple(notes)
