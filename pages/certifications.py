@@ -29,7 +29,8 @@ COLUMNS = {
     "award_id": "Award", "platform": "Platform", "powertrain": "Powertrain",
     "sop_date": st.column_config.DateColumn("SOP"), "ppap_status": "PPAP status", "apqp_phase": "APQP phase",
     "lifetime_value": st.column_config.NumberColumn("Lifetime value", format="dollar", step=1),
-    "product_id": "Product ID", "oem_amount": st.column_config.NumberColumn("OEM pipeline + won", format="dollar", step=1),
+    "product_id": "Product ID",
+    "oem_amount": st.column_config.NumberColumn("OEM pipeline + won", format="dollar", step=1),
     "dealer_amount": st.column_config.NumberColumn("Dealer pipeline + won", format="dollar", step=1),
     "oem_deals": "OEM deals", "dealer_deals": "Dealer deals",
     "backlog": st.column_config.NumberColumn("Backlog", format="dollar", step=1),
@@ -145,12 +146,14 @@ else:
               delta=formatting.signed_delta("money", -result.released) if result.released else None,
               delta_color="inverse")
     st.caption(f"If {cert_label[code]} is renewed by {renewal:%d %b %Y} and valid until {expiry:%d %b %Y}, "
-               f"{formatting.money(result.released)} of the {formatting.money(result.at_risk_now)} at risk is released.")
+               f"{formatting.money(result.released)} of the {formatting.money(result.at_risk_now)} at risk "
+               "is released.")
 
 # --- requirements ---------------------------------------------------------------------------------
 st.subheader("Which products need which certification")
-st.caption("From the certification rules in config. \"Required\": whatever the account. \"If …\": only for opportunities "
-           "with such an account (IATF 16949 for hardware sold to OEM or Tier-1 buyers, TISAX for EU-OEM accounts). "
+st.caption("From the certification rules in config. \"Required\": whatever the account. \"If …\": only for "
+           "opportunities with such an account (IATF 16949 for hardware sold to OEM or Tier-1 buyers, TISAX for "
+           "EU-OEM accounts). "
            "Opportunities without a product need only the account-based certifications.")
 req = cd.requirements(f.url, f.version)
 if len(req) <= 1:

@@ -298,6 +298,7 @@ def default_renewal(as_of: date) -> tuple[date, date]:
     return renewal, windows.minus_years(renewal, -RENEWAL_YEARS)
 
 
-def certification_matrix(conn: Connection, as_of: date, cfg: AppConfig, scope: Scope = EVERYTHING) -> list[CertificationRow]:
+def certification_matrix(conn: Connection, as_of: date, cfg: AppConfig,
+                         scope: Scope = EVERYTHING) -> list[CertificationRow]:
     """``status_matrix`` of the certification records in the database."""
     return status_matrix(certification_records(conn, scope), as_of, cfg.rules.expiring_soon_days)

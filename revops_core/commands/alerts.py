@@ -20,7 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("--as-of", type=as_of_arg, metavar="YYYY-MM-DD",
                         help="as-of date D (default: the latest date in the data)")
     parser.add_argument("--json", action="store_true",
-                        help='print {"as_of": ..., "firing": [{"id", "message", "value"}, ...]} (default: one line per alert)')
+                        help='print {"as_of": ..., "firing": [{"id", "message", "value"}, ...]} '
+                             '(default: one line per alert)')
 
 
 def run(args: argparse.Namespace) -> int:

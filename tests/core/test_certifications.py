@@ -131,7 +131,8 @@ PRODUCTS = [
 ]
 
 
-def opp(oid: str, account: str, product: str | None, close: date, amount: float, status: str = "OPEN") -> dict[str, Any]:
+def opp(oid: str, account: str, product: str | None, close: date, amount: float,
+        status: str = "OPEN") -> dict[str, Any]:
     return {"opportunity_id": oid, "account_id": account, "product_id": product, "close_date": close,
             "amount": amount, "status": status}
 
