@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "metrics": ("metrics", "print the board metrics as JSON"),
     "scenario": ("scenario", "print the backlog schedule and EV-transition scenarios as JSON"),
     "scorecard": ("scorecard", "print the ecosystem scorecard per dealer, dealer group or region as JSON"),
+    "attribution": ("attribution", "print every attribution model's channel credits over a window as JSON"),
     "alerts": ("alerts", "list the threshold alerts firing at the as-of date; exit 1 when any fires"),
     "import": ("transfer", "import contract CSV files from a folder, all or nothing"),
     "export": ("transfer", "export every dataset as contract CSV files"),

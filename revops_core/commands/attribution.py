@@ -1,0 +1,31 @@
+"""``attribution``: channel credits of the six models of METRICS.md "Attribution" as JSON,
+``{"attributed_revenue": x, "models": {model: {channel: credit}}}``."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from revops_core.attribution_report import attribution_report
+from revops_core.commands.common import as_of_arg, open_database
+from revops_core.config import load_config
+
+
+def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.add_argument("--start", required=True, type=as_of_arg, metavar="YYYY-MM-DD",
+                        help="first day of the window (inclusive): sales on or after it count")
+    parser.add_argument("--end", required=True, type=as_of_arg, metavar="YYYY-MM-DD",
+                        help="last day of the window (inclusive: a sale at 23:59 counts)")
+    parser.add_argument("--json", action="store_true", help="print JSON (the only format)")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.end < args.start:
+        print(f"--end {args.end} is before --start {args.start}.", file=sys.stderr)
+        return 2
+    cfg = load_config()
+    with open_database(args.db) as (conn, _latest):
+        report = attribution_report(conn, args.start, args.end, cfg)
+    json.dump(report.to_json(), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
