@@ -56,8 +56,8 @@ m2.metric("Answered within SLA", formatting.percent(by_step["answered_in_sla"].s
           help=f"Answered within {eco.response_sla_minutes:g} minutes of creation; unanswered leads count as missed.")
 m3.metric("Conversion rate", formatting.percent(by_step["sold"].share_of_leads))
 m4.metric("Revenue", formatting.money(totals["revenue"]), help="Sold revenue of the leads created in the window.")
-m5.metric("Marketing-sourced share", formatting.percent(totals["sourced_share"]),
-          help="Share of revenue from leads whose first touch (up to the sale) was by "
+m5.metric("Marketing-sourced", formatting.percent(totals["sourced_share"]),
+          help="Share of the revenue from leads whose first touch (up to the sale) was by "
                f"{', '.join(eco.marketing_parties)}; influenced by any such touch: "
                f"{formatting.percent(totals['influenced_share'])}.")
 
@@ -68,7 +68,7 @@ if not card.rows:
 else:
     if not totals["leads"]:
         st.info("No leads were created in this window; only the dealer-month figures are filled.")
-    st.dataframe(sd.table(card), hide_index=True, width="stretch", height=min(38 + 35 * len(card.rows), 460),
+    st.dataframe(sd.styled(sd.table(card)), hide_index=True, width="stretch", height=min(38 + 35 * len(card.rows), 460),
                  column_config={"Rank": st.column_config.NumberColumn("Rank", width="small")})
     weights = ", ".join(f"{sc.KPI_LABELS[k][0]} {w:.0%}" for k, w in eco.weights.items() if w > 0)
     lower = ", ".join(sc.KPI_LABELS[k][0] for k in eco.lower_is_better if k in sc.KPI_LABELS)
@@ -98,13 +98,14 @@ else:
         "Leads": formatting.count(c.leads), "Sold": formatting.count(c.sold), "Revenue": formatting.money(c.revenue),
         "Conversion rate": formatting.percent(c.conversion_rate),
         "Revenue per lead": formatting.money(c.revenue_per_lead)} for c in cells])
+    rows_shown = int(frame[seg_title].nunique())
     legend = alt.Legend(format=".0%" if is_rate else "$,.0f", title="Conversion rate" if is_rate else "US$ per lead",
-                        orient="right")
+                        orient="right", gradientLength=max(60, 34 * rows_shown - 10))
     base = alt.Chart(frame, title=f"{'Conversion rate' if is_rate else 'Revenue per lead (US$)'} by journey and "
-                                  f"{seg_title.lower()}", height=max(160, 30 * frame[seg_title].nunique()))
+                                  f"{seg_title.lower()}", height=130 + 34 * rows_shown)
     heat = base.mark_rect().encode(
         x=alt.X("Journey:N", title="Journey", axis=alt.Axis(labelAngle=0, orient="top")),
-        y=alt.Y(f"{seg_title}:N", title=seg_title),
+        y=alt.Y(f"{seg_title}:N", title=seg_title, axis=alt.Axis(labelLimit=220)),
         color=alt.Color("value:Q", title=None, scale=alt.Scale(scheme="blues"), legend=legend),
         tooltip=["Journey", seg_title, "Leads", "Sold", "Conversion rate", "Revenue", "Revenue per lead"])
     text = base.mark_text(fontSize=12).encode(
@@ -128,9 +129,10 @@ else:
     frame = pd.DataFrame([{"Step": s.label, "Leads": s.count, "order": i,
                            "label": f"{formatting.count(s.count)} ({formatting.percent(s.share_of_leads)})"}
                           for i, s in enumerate(funnel_steps)])
-    base = alt.Chart(frame, title="Leads reaching each step (share of all leads)", height=230)
+    base = alt.Chart(frame, title="Leads reaching each step (share of all leads)", height=260)
     bars = base.mark_bar(color=charts.PALETTE[0]).encode(
-        x=alt.X("Leads:Q", title="Leads (count)"), y=alt.Y("Step:N", title=None, sort=alt.SortField("order")),
+        x=alt.X("Leads:Q", title="Leads (count)"),
+        y=alt.Y("Step:N", title=None, sort=alt.SortField("order"), axis=alt.Axis(labelLimit=220)),
         tooltip=["Step", alt.Tooltip("label:N", title="Leads")])
     labels = base.mark_text(align="left", dx=4, fontSize=12).encode(
         x="Leads:Q", y=alt.Y("Step:N", sort=alt.SortField("order")), text="label:N")

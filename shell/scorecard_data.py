@@ -57,3 +57,21 @@ def table(card: sc.Scorecard) -> pd.DataFrame:
         row.update({sc.KPI_LABELS[k][0]: sc.kpi_text(k, r.kpis[k]) for k in sc.KPIS})
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+TREND_COLOURS = {"▲": "#2e7d32", "▼": "#c62828"}
+QUARTILE_COLOURS = {"Q1": "#2e7d32", "Q4": "#c62828"}
+
+
+def styled(frame: pd.DataFrame) -> pd.io.formats.style.Styler:
+    """The scorecard table with trend arrows and top/bottom quartiles in colour (the words stay)."""
+    def trend(text: object) -> str:
+        colour = TREND_COLOURS.get(str(text)[:1])
+        return f"color: {colour}; font-weight: 600" if colour else ""
+
+    def quartile(text: object) -> str:
+        colour = QUARTILE_COLOURS.get(str(text)[:2])
+        return f"color: {colour}; font-weight: 600" if colour else ""
+
+    return (frame.style.map(trend, subset=["Trend vs previous window"])
+            .map(quartile, subset=[sc.KPI_LABELS["quartile"][0]]))

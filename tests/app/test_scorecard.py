@@ -44,7 +44,7 @@ def test_default_dealer_scorecard(open_page, sample_engine, cfg) -> None:
         "Answered within SLA": formatting.percent(steps[1].share_of_leads),
         "Conversion rate": formatting.percent(steps[4].share_of_leads),
         "Revenue": formatting.money(totals["revenue"]),
-        "Marketing-sourced share": formatting.percent(totals["sourced_share"]),
+        "Marketing-sourced": formatting.percent(totals["sourced_share"]),
     }
     assert len(at.get("vega_lite_chart")) == 2  # heat map and funnel
 
