@@ -21,10 +21,12 @@ PAGES = {
         st.Page("pages/certifications.py", title="Certifications & risks", icon=":material/verified:"),
         st.Page("pages/software.py", title="Connected vehicle & software", icon=":material/cell_tower:"),
         st.Page("pages/cadence.py", title="Operating cadence", icon=":material/event_repeat:"),
+        st.Page("pages/forecast.py", title="Forecast & pipeline change", icon=":material/query_stats:"),
     ],
     "Scenarios": [st.Page("pages/scenario.py", title="EV scenario planner", icon=":material/electric_car:")],
     "Ecosystem & martech": [
         st.Page("pages/scorecard.py", title="Ecosystem scorecard", icon=":material/leaderboard:"),
+        st.Page("pages/attribution.py", title="Attribution & martech ROI", icon=":material/account_tree:"),
     ],
     "Data": [
         st.Page("pages/data_admin.py", title="Data: import, export, sample", icon=":material/database:"),

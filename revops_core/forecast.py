@@ -107,6 +107,21 @@ class ForecastLine:
         return None if self.quota is None else self.quota - self.commit_forecast
 
 
+def quota_status(line: ForecastLine) -> tuple[str, str]:
+    """(status, words) of a line against its quota.
+
+    green when the commit forecast reaches quota, amber when only the best-case forecast does,
+    red when even the best case falls short, none without a (positive) quota.
+    """
+    if not line.quota:
+        return "none", "no quota for this quarter"
+    if line.commit_forecast >= line.quota:
+        return "green", "commit forecast covers quota"
+    if line.best_case_forecast >= line.quota:
+        return "amber", "only the best case covers quota"
+    return "red", "best case falls short of quota"
+
+
 _FIELD = {q.CLOSED_WON: "closed_won", "COMMIT": "commit", "BEST_CASE": "best_case",
           "PIPELINE": "pipeline", "OMITTED": "omitted"}
 

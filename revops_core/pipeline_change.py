@@ -43,7 +43,7 @@ STEPS = ("NEW", "AMOUNT_UP", "AMOUNT_DOWN", "PULLED_IN", "PUSHED_OUT", "WON", "L
 CATEGORIES = (*STEPS, "UNCHANGED")
 CATEGORY_LABELS = {"NEW": "New", "AMOUNT_UP": "Amount up", "AMOUNT_DOWN": "Amount down",
                    "PULLED_IN": "Pulled in", "PUSHED_OUT": "Pushed out", "WON": "Won", "LOST": "Lost",
-                   "REMOVED": "Removed from the data", "UNCHANGED": "Unchanged"}
+                   "REMOVED": "Removed", "UNCHANGED": "Unchanged"}
 DRILL_LIMIT = 500
 
 
@@ -124,14 +124,14 @@ def pipeline_change(conn: Connection, baseline: SnapshotInfo, segments: tuple[st
 
 def waterfall(change: PipelineChange) -> list[WaterfallBar]:
     """Bars from the previous to the current open pipeline; each step starts where the last ended."""
-    bars = [WaterfallBar("PREVIOUS", "Previous open pipeline", 0.0, change.previous_open, change.previous_open,
+    bars = [WaterfallBar("PREVIOUS", "Previous", 0.0, change.previous_open, change.previous_open,
                          change.previous_count, "total")]
     level = change.previous_open
     for b in (change.bucket(cat) for cat in STEPS):
         kind = "increase" if b.amount > 0 else "decrease" if b.amount < 0 else "none"
         bars.append(WaterfallBar(b.category, b.label, level, level + b.amount, b.amount, b.opportunities, kind))
         level += b.amount
-    bars.append(WaterfallBar("CURRENT", "Current open pipeline", 0.0, change.current_open, change.current_open,
+    bars.append(WaterfallBar("CURRENT", "Now", 0.0, change.current_open, change.current_open,
                              change.current_count, "total"))
     return bars
 

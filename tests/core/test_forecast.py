@@ -204,3 +204,14 @@ def test_call_statuses_name_current_locked_and_superseded() -> None:
     status = fc.call_statuses(HISTORY, ["2026-10"])
     assert status == {1: "Superseded", 2: "Superseded", 3: "Locked call of 2026-10", 4: "Current call",
                       5: "Current call · Locked call of 2026-10"}
+
+
+@pytest.mark.parametrize(("line", "status"), [
+    (fc.ForecastLine("OEM", closed_won=60, commit=40, best_case=10, quota=100), "green"),   # 100 >= 100
+    (fc.ForecastLine("OEM", closed_won=60, commit=39, best_case=1, quota=100), "amber"),    # 99 < 100 <= 100
+    (fc.ForecastLine("OEM", closed_won=60, commit=30, best_case=9, quota=100), "red"),      # 99 < 100
+    (fc.ForecastLine("OEM", closed_won=60, quota=None), "none"),
+    (fc.ForecastLine("OEM", closed_won=60, quota=0.0), "none"),
+])
+def test_quota_status(line: fc.ForecastLine, status: str) -> None:
+    assert fc.quota_status(line)[0] == status
