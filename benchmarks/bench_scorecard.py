@@ -1,7 +1,7 @@
 """Ecosystem scorecard at scale: the scorecard at each level (with its trend window), the
 journey filter, the heat map and the funnel, plus the peak memory of the Python side.
 
-usage: python benchmarks/bench_scorecard.py [--scale medium|large] [--db URL] [--reseed] [--days 90]
+usage: python benchmarks/bench_scorecard.py [--scale medium|large] [--db URL] [--reseed] [--days 90] [--analyze]
 The database is seeded like ``python -m revops_core seed --scale SCALE --db URL`` unless it
 already holds leads. Prints each step's wall time, the rows it returned, the peak of Python
 allocations during the step (tracemalloc) and the process's peak RSS.
@@ -15,6 +15,7 @@ import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from common import default_url, peak_rss_mb, seeded_engine
 
 from revops_core import scorecard as sc
@@ -43,10 +44,15 @@ def main() -> None:
     ap.add_argument("--db", help="database URL (default: data/bench_<scale>.db or $BENCH_DB_URL)")
     ap.add_argument("--reseed", action="store_true")
     ap.add_argument("--days", type=int, default=90, help="window length ending at the last lead (default 90)")
+    ap.add_argument("--analyze", action="store_true",
+                    help="run ANALYZE first (the loader does not; PostgreSQL without autovacuum then plans blind)")
     args = ap.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
     engine = seeded_engine(args.db or default_url(args.scale), args.scale, reseed=args.reseed)
     cfg = load_config()
+    if args.analyze:
+        with engine.begin() as conn:
+            measure("ANALYZE", lambda: conn.execute(sa.text("ANALYZE")) and ())
     with engine.connect() as conn:
         span = q.lead_date_range(conn, EVERYTHING)
         assert span is not None, "the database holds no leads"

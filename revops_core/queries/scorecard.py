@@ -185,26 +185,27 @@ def median_response(conn: Connection, start: date, end: date, level: str, journe
 
 def marketing_revenue(conn: Connection, start: date, end: date, level: str, parties: tuple[str, ...],
                       journey: str | None, scope: Scope) -> dict[str, MarketingRevenue]:
-    """``sourced_revenue`` and ``influenced_revenue`` per entity, in one pass over touchpoints.
+    """``sourced_revenue`` and ``influenced_revenue`` per entity.
 
     Over sold leads in the window and their touchpoints up to ``sold_at`` (a touch after the
     sale cannot source or influence it, as in attribution). The first touchpoint is the one
     with the earliest ``ts``, ties broken by channel name so the answer is deterministic.
+    Both are correlated look-ups on the index ``touchpoints(lead_id, ts)`` per sold lead, so the
+    cost follows the sold leads in the window, not the size of the touchpoints table (a window
+    function over the joined touchpoints made PostgreSQL scan the whole table).
     """
     l, tp = T["leads"], T["touchpoints"]  # noqa: E741
+    before_sale = sa.and_(tp.c.lead_id == l.c.lead_id, tp.c.ts <= l.c.sold_at)
+    first_party = (sa.select(tp.c.party).where(before_sale).order_by(tp.c.ts, tp.c.channel).limit(1)
+                   .scalar_subquery())
+    any_marketing = sa.exists().where(before_sale, tp.c.party.in_(parties))
+    rev = sa.func.coalesce(l.c.sold_revenue, 0.0)
     ent = entity_column(level)
-    is_mkt = sa.case((tp.c.party.in_(parties), 1), else_=0)
-    ranked = (sa.select(ent.label("entity"), l.c.sold_revenue.label("rev"), is_mkt.label("mkt"),
-                        sa.func.row_number().over(partition_by=tp.c.lead_id, order_by=(tp.c.ts, tp.c.channel)).label("rn"),
-                        sa.func.max(is_mkt).over(partition_by=tp.c.lead_id).label("any_mkt"))
-              .select_from(_leads_join().join(tp, tp.c.lead_id == l.c.lead_id))
-              .where(_lead_where(start, end, journey, scope), l.c.sold_at.is_not(None), tp.c.ts <= l.c.sold_at)
-              .subquery())
-    rev = sa.func.coalesce(ranked.c.rev, 0.0)
-    q = (sa.select(ranked.c.entity,
-                   sa.func.coalesce(sa.func.sum(sa.case((ranked.c.mkt == 1, rev), else_=0.0)), 0.0),
-                   sa.func.coalesce(sa.func.sum(sa.case((ranked.c.any_mkt == 1, rev), else_=0.0)), 0.0))
-         .where(ranked.c.rn == 1).group_by(ranked.c.entity))
+    q = (sa.select(ent, sa.func.coalesce(sa.func.sum(sa.case((first_party.in_(parties), rev), else_=0.0)), 0.0),
+                   sa.func.coalesce(sa.func.sum(sa.case((any_marketing, rev), else_=0.0)), 0.0))
+         .select_from(_leads_join())
+         .where(_lead_where(start, end, journey, scope), l.c.sold_at.is_not(None))
+         .group_by(ent))
     return {str(e): MarketingRevenue(float(s), float(i)) for e, s, i in conn.execute(q)}
 
 
