@@ -145,6 +145,13 @@ def roi(attributed_revenue: float, gross_margin: float, cost: float) -> float | 
     return (attributed_revenue * gross_margin - cost) / cost
 
 
+def roi_verdict(value: float | None) -> str:
+    """The ROI in words: margin at or above cost "Pays back", below it "Does not pay back"."""
+    if value is None:
+        return "No cost allocated"
+    return "Pays back" if value >= 0 else "Does not pay back"
+
+
 def parse_journeys(text: str | None) -> tuple[str, ...]:
     """``"EV_LAUNCH; FLEET"`` -> ``("EV_LAUNCH", "FLEET")``: trimmed, blanks and repeats dropped."""
     if not text:

@@ -1,0 +1,123 @@
+"""Cached wrappers around ``revops_core.attribution_report`` and ``revops_core.martech`` for the
+attribution & martech ROI page, keyed by (url, version, window), and the tables it shows
+(every value formatted by ``revops_core.formatting``; no formula here)."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from revops_core import formatting
+from revops_core import martech as mt
+from revops_core.attribution import MODELS
+from revops_core.attribution_report import MODEL_LABELS, AttributionReport, attribution_report
+from revops_core.config import AppConfig
+from revops_core.queries.common import EVERYTHING, Scope
+from shell import data
+
+
+@st.cache_data(show_spinner="Attributing revenue to channels…")
+def report(url: str, version: str, start: date, end: date, scope: Scope = EVERYTHING) -> AttributionReport:
+    with data.engine(url).connect() as conn:
+        return attribution_report(conn, start, end, data.config(), scope)
+
+
+@st.cache_data(show_spinner="Costing the martech stack…")
+def martech(url: str, version: str, start: date, end: date, scope: Scope = EVERYTHING) -> mt.MartechReport:
+    with data.engine(url).connect() as conn:
+        return mt.martech_report(conn, start, end, data.config(), scope)
+
+
+def credits_frame(rep: AttributionReport) -> pd.DataFrame:
+    """Long frame for the grouped bar chart: one row per channel and model (0 where a model gives none)."""
+    rows = []
+    for order, channel in enumerate(rep.channels):
+        for model in MODELS:
+            if not rep.credits[model]:
+                continue  # Markov without a converting path: left out, not drawn as 0
+            value = rep.credit(model, channel)
+            rows.append({"Channel": channel, "Model": MODEL_LABELS[model], "model_order": MODELS.index(model),
+                         "Credit": value, "Credit (US$)": formatting.money(value),
+                         "Share": formatting.percent(value / rep.attributed_revenue if rep.attributed_revenue else None),
+                         "channel_order": order})
+    return pd.DataFrame(rows)
+
+
+def ranges_table(rep: AttributionReport) -> pd.DataFrame:
+    """Each channel's credit under every model, its low–high range and whether the models agree."""
+    rows = []
+    for r in rep.ranges:
+        row: dict[str, object] = {"Channel": r.channel}
+        row.update({MODEL_LABELS[m]: formatting.money(rep.credit(m, r.channel)) if rep.credits[m] else formatting.NA
+                    for m in MODELS})
+        row["Range (low – high)"] = f"{formatting.money(r.low)} – {formatting.money(r.high)}"
+        row["Spread"] = formatting.money(r.spread)
+        row["Models"] = "⚠ Disagree" if r.models_disagree else "✓ Agree"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def ranges_frame(rep: AttributionReport) -> pd.DataFrame:
+    """One row per channel: low, high and the agreement in words (for the range chart)."""
+    return pd.DataFrame([{"Channel": r.channel, "Low": r.low, "High": r.high, "order": i,
+                          "Models": "Disagree" if r.models_disagree else "Agree",
+                          "Range": f"{formatting.money(r.low)} – {formatting.money(r.high)}"}
+                         for i, r in enumerate(rep.ranges)])
+
+
+def roi_text(value: float | None) -> str:
+    return formatting.percent(value, 0)
+
+
+def roi_table(lines: tuple[mt.RoiLine, ...], key_title: str, labels: dict[str, str] | None = None,
+              with_leads: bool = False) -> pd.DataFrame:
+    """Attributed revenue, margin, cost and ROI per line, every value formatted."""
+    rows = []
+    for line in lines:
+        row: dict[str, object] = {key_title: (labels or {}).get(line.key, line.key)}
+        if with_leads:
+            row["Leads created"] = formatting.count(line.leads)
+        row.update({"Attributed revenue": formatting.money(line.attributed_revenue),
+                    "Gross margin": formatting.money(line.margin), "Martech cost": formatting.money(line.cost),
+                    "ROI": roi_text(line.roi), "Pays back?": roi_status(line.roi)[1]})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+VERDICT_COLOURS = {"Pays back": "green", "Does not pay back": "red", "No cost allocated": "gray"}
+
+
+def roi_status(value: float | None) -> tuple[str, str]:
+    """(badge colour, words) of an ROI."""
+    words = mt.roi_verdict(value)
+    return VERDICT_COLOURS[words], words
+
+
+def tools_table(rep: mt.MartechReport, cfg: AppConfig) -> pd.DataFrame:
+    """Every tool with its cost, users, utilization and whether it is a retire candidate."""
+    flagged = {c.tool.tool_id for c in rep.retire_candidates}
+    return pd.DataFrame([{
+        "Tool": t.name, "Category": t.category, "Owner": t.owner,
+        "Annual cost": formatting.money(t.annual_cost),
+        "Cost in window": formatting.money(mt.window_cost(t.annual_cost, rep.days)),
+        "Licensed users": formatting.count(t.licensed_users), "Active users": formatting.count(t.active_users),
+        "Utilization": formatting.percent(t.utilization, 0),
+        "Journeys": ", ".join(cfg.label("journeys", j) for j in t.journeys) or "None",
+        "Status": "⚠ Retire candidate" if t.tool_id in flagged else "✓ Keep",
+    } for t in sorted(rep.tools, key=lambda t: (-t.annual_cost, t.tool_id))])
+
+
+def utilization_frame(rep: mt.MartechReport) -> pd.DataFrame:
+    flagged = {c.tool.tool_id for c in rep.retire_candidates}
+    return pd.DataFrame([{"Tool": t.name, "Utilization": t.utilization, "label": formatting.percent(t.utilization, 0),
+                          "Status": "Retire candidate" if t.tool_id in flagged else "Keep",
+                          "Active of licensed": f"{formatting.count(t.active_users)} of {formatting.count(t.licensed_users)}"}
+                         for t in rep.tools if t.utilization is not None])
+
+
+def candidates_table(rep: mt.MartechReport) -> pd.DataFrame:
+    return pd.DataFrame([{"Tool": c.tool.name, "Category": c.tool.category, "Owner": c.tool.owner,
+                          "Annual cost freed": formatting.money(c.tool.annual_cost),
+                          "Utilization": formatting.percent(c.tool.utilization, 0), "Why": " ".join(c.reasons)}
+                         for c in rep.retire_candidates])
