@@ -169,6 +169,7 @@ if rows.empty:
     st.caption("No opportunities behind this bar.")
 else:
     shown = f" (largest {len(rows):,} changes shown)" if counts[bucket] > len(rows) else ""
-    st.caption(f"{counts[bucket]:,} opportunities{shown}. Change: effect on the open pipeline; amount, close "
+    noun = "opportunity" if counts[bucket] == 1 else "opportunities"
+    st.caption(f"{counts[bucket]:,} {noun}{shown}. Change: effect on the open pipeline; amount, close "
                "date and stage read before → now.")
     st.dataframe(view.change_table(rows, cfg), hide_index=True, width="stretch")
