@@ -14,9 +14,19 @@ from revops_core.scenario import SENSITIVITY_TARGETS, comparison_rows, plan_grid
 from revops_core.scenario_share import CURVE_LABELS, FIELD, SLOTS, YEARS_CHOICES
 from shell import data, filters, scenario_charts, scenario_data
 
+if "_filters" not in st.session_state:
+    # A shared link opened as the very first request after the server starts: Streamlit still
+    # runs in its legacy pages-folder mode and ran this file without app.py. Leave that mode
+    # (as app.py's st.navigation would) and rerun, keeping the URL and its query parameters.
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
 f = filters.get()
 cfg = data.config()
 target_mix = cfg.rules.risks.ev_mix_target
+exposure_limit = cfg.rules.risks.ice_hev_backlog_limit
 DEFAULTS = scenario_share.defaults(cfg.rules.scenario, cfg.rules.scenario.presets)
 link = scenario_share.read_query(st.query_params.to_dict(), DEFAULTS)  # before the widgets drop bad values
 
@@ -70,14 +80,14 @@ def _number(key: str, label: str, step: float, fmt: str, disabled: bool = False,
 
 
 with st.container(border=True):
-    left, right = st.columns([3, 2], gap="large")
+    left, right = st.columns(2, gap="large")
     with left:
         st.markdown("**EV share of revenue in 2030**")
-        top = st.columns([2, 2])
+        top = st.columns([4, 5], vertical_alignment="bottom")
         n_text = top[0].radio("Scenarios side by side", ["1", "2", "3"], index=int(DEFAULTS["sc_n"]) - 1,
                               horizontal=True, key="sc_n", bind="query-params")
-        presets = " / ".join(formatting.percent(p, 0) for p in cfg.rules.scenario.presets[:3])
-        top[1].button(f"Presets {presets}", key="sc_presets", on_click=_apply_presets, icon=":material/tune:",
+        presets = "/".join(f"{round(p * 100)}" for p in cfg.rules.scenario.presets[:3]) + "%"
+        top[1].button(f"Presets {presets}", key="sc_presets", on_click=_apply_presets,
                       help="Set the scenarios to the configured presets.")
         n = int(n_text or DEFAULTS["sc_n"])
         sliders = st.columns(3)
@@ -135,7 +145,7 @@ except ScenarioError as exc:
              icon=":material/error:")
     st.stop()
 
-summary = summary_rows(schedule, results, target_mix, cfg.rules.risks.ice_hev_backlog_limit)
+summary = summary_rows(schedule, results, target_mix, exposure_limit)
 if not summary[0]["revenue"]:
     st.info(f"No backlog is scheduled for 2025–2035 as of {f.as_of:%d %B %Y}, so there is no revenue to re-weight. "
             "Pick another as-of date or import platform awards on the Data page.")
@@ -144,21 +154,21 @@ if not summary[0]["revenue"]:
 plan_label = f"Plan ({formatting.percent(spec.params.plan_2030, 0)} EV in 2030)"
 rows = comparison_rows(schedule, results)
 plan_totals = {r["year"]: r["plan_revenue"] for r in rows}
-y_max = max(max(r.total_by_year.values()) for r in results)
-y_max = max(y_max, max(plan_totals.values())) * 1.05
+y_max = scenario_charts.shared_max(results, plan_totals)
 
 st.subheader("Revenue by powertrain")
+st.html(scenario_charts.powertrain_legend(cfg))
 columns = st.columns(len(results))
 for col, name, result, row in zip(columns, names, results, summary[1:]):
     with col:
         color, word = scenario_charts.EV_STATUS[row["ev_status"]]
-        first = (f"first ≥ {formatting.percent(target_mix, 0)} in {row['first_year']}" if row["first_year"]
-                 else f"never ≥ {formatting.percent(target_mix, 0)} by 2035")
-        st.badge(f"{word}: EV mix {formatting.percent(row['ev_mix_2030'])} in 2030, {first}", color=color)
+        st.badge(f"{word}: {formatting.percent(row['ev_mix_2030'])} EV in 2030", color=color)
         color, word = scenario_charts.EXPOSURE_STATUS[row["exposure_status"]]
-        st.badge(f"{word}: ICE + HEV {formatting.percent(row['ice_hev_2030'])} of 2030 revenue", color=color)
+        st.badge(f"{word}: ICE + HEV {formatting.percent(row['ice_hev_2030'])}", color=color)
         st.altair_chart(scenario_charts.revenue_area(result, plan_totals, cfg, y_max, name), width="stretch")
-st.caption("Dashed line: the plan's total revenue per year (the backlog schedule). Same scale in every chart.")
+st.caption(f"Badges: EV mix in 2030 against the {formatting.percent(target_mix, 0)} target, and the ICE + HEV share "
+           f"of 2030 revenue against the {formatting.percent(exposure_limit, 0)} exposure limit. "
+           "Every chart uses the same scale.")
 
 series = [(plan_label, {r["year"]: r["plan_ev_mix"] for r in rows}),
           *((name, result.ev_mix) for name, result in zip(names, results))]
@@ -169,18 +179,19 @@ st.dataframe(scenario_charts.summary_frame(summary, [plan_label, *names], target
              width="stretch")
 
 st.subheader("Revenue by year")
-shown, raw = scenario_charts.comparison_frames(rows, short)
-st.dataframe(shown, hide_index=True, width="stretch")
+revenue_table, mix_table, raw = scenario_charts.comparison_frames(rows, short, SLOTS[: len(results)])
+st.dataframe(revenue_table, hide_index=True, width="stretch", height="content")
+st.markdown("**EV mix and ICE + HEV share by year** (A, B and C as above)")
+st.dataframe(mix_table, hide_index=True, width="stretch", height="content")
 st.download_button("Download the comparison (CSV)", raw.to_csv(index=False).encode("utf-8"),
                    file_name=f"ev-scenarios-{f.as_of.isoformat()}.csv", mime="text/csv", key="sc_csv",
                    icon=":material/download:")
 
 st.subheader("Sensitivity: where the business breaks")
 st.caption("Total revenue in 2030 and 2033 for scenario EV shares from 20% to 80% (columns) when the plan itself "
-           "assumed another 2030 EV share (rows); colour shows the change against that plan. "
-           "Uses the baseline and path set above.")
+           "assumed another 2030 EV share (rows); colour shows the change against that plan, red where revenue "
+           "is lost. Uses the baseline and path set above.")
 plans = plan_grid(spec.params.plan_2030)
 grid = scenario_data.sensitivity(f.url, f.version, f.as_of, spec.params, SENSITIVITY_TARGETS, plans)
-heat = st.columns(2)
-for col, year in zip(heat, (2030, 2033)):
-    col.altair_chart(scenario_charts.sensitivity_heatmap(grid, year), width="stretch")
+for year in (2030, 2033):
+    st.altair_chart(scenario_charts.sensitivity_heatmap(grid, year), width="stretch")

@@ -17,115 +17,157 @@ from shell.charts import MONEY_AXIS, PALETTE, PERCENT_AXIS
 
 POWERTRAIN_COLORS = {"ICE": "#7f7f7f", "HEV": "#f28e2b", "PHEV": "#8cd17d", "BEV": "#2e7d32", "AGNOSTIC": "#1f5aa6"}
 PLAN_COLOR = "#333333"
+# Width follows the container; the height given is the plot's own, so titles and legends are never squeezed.
+FIT_X = alt.AutoSizeParams(type="fit-x", contains="padding")
 EV_STATUS = {"green": ("green", "On target"), "amber": ("orange", "Watch"), "red": ("red", "Off target")}
 EXPOSURE_STATUS = {"green": ("green", "Within limit"), "red": ("red", "Over-exposed"), "none": ("gray", "No data")}
 
 
+def shared_max(results: Sequence[ScenarioResult], plan_totals: Mapping[int, float]) -> float:
+    """Top of the revenue axis shared by the side-by-side charts (5% headroom)."""
+    highest = max([*plan_totals.values(), *(v for r in results for v in r.total_by_year.values())], default=0.0)
+    return highest * 1.05
+
+
+def powertrain_legend(cfg: AppConfig) -> str:
+    """One HTML legend row shared by the side-by-side area charts (same colours in each)."""
+    items = "".join(
+        f'<span style="margin-right:18px;white-space:nowrap"><span style="display:inline-block;width:12px;'
+        f'height:12px;border-radius:2px;background:{POWERTRAIN_COLORS[code]};margin-right:6px;'
+        f'vertical-align:-1px"></span>{cfg.label("powertrains", code)}</span>'
+        for code in POWERTRAINS)
+    plan = ('<span style="white-space:nowrap"><span style="display:inline-block;width:22px;border-top:2px dashed '
+            f'{PLAN_COLOR};margin-right:6px;vertical-align:3px"></span>Plan total (the backlog schedule)</span>')
+    return f'<div style="font-size:0.9rem;line-height:1.8">{items}{plan}</div>'
+
+
 def revenue_area(result: ScenarioResult, plan_totals: Mapping[int, float], cfg: AppConfig, y_max: float,
                  title: str) -> alt.LayerChart:
-    """Stacked area of scenario revenue by powertrain, with the plan total as a dashed line."""
+    """Stacked area of scenario revenue by powertrain, with the plan total as a dashed line.
+
+    No legend of its own: ``powertrain_legend`` draws one for all the charts side by side.
+    """
     labels = [cfg.label("powertrains", code) for code in POWERTRAINS]
-    df = pd.DataFrame([{"Year": str(y), "Powertrain": cfg.label("powertrains", code), "order": i,
+    df = pd.DataFrame([{"Year": y, "Powertrain": cfg.label("powertrains", code), "order": i,
                         "Revenue": result.revenue[y][code]}
                        for y in YEARS for i, code in enumerate(POWERTRAINS)])
     scale_y = alt.Scale(domain=[0, max(y_max, 1.0)])
+    x = alt.X("Year:Q", title="Year", scale=alt.Scale(domain=[YEARS[0], YEARS[-1]], nice=False),
+              axis=alt.Axis(format="d", values=list(YEARS[::2]), labelFlush=True))
     area = alt.Chart(df).mark_area(opacity=0.9).encode(
-        x=alt.X("Year:O", title="Year", axis=alt.Axis(labelAngle=0, values=[str(y) for y in YEARS[::2]])),
+        x=x,
         y=alt.Y("Revenue:Q", stack="zero", title="Revenue (US$)", axis=MONEY_AXIS, scale=scale_y),
-        color=alt.Color("Powertrain:N", title="Powertrain", sort=labels,
-                        scale=alt.Scale(domain=labels, range=[POWERTRAIN_COLORS[c] for c in POWERTRAINS]),
-                        legend=alt.Legend(orient="bottom", columns=3)),
+        color=alt.Color("Powertrain:N", sort=labels, legend=None,
+                        scale=alt.Scale(domain=labels, range=[POWERTRAIN_COLORS[c] for c in POWERTRAINS])),
         order=alt.Order("order:Q"),
-        tooltip=[alt.Tooltip("Year:O"), alt.Tooltip("Powertrain:N"),
+        tooltip=[alt.Tooltip("Year:Q", format="d"), alt.Tooltip("Powertrain:N"),
                  alt.Tooltip("Revenue:Q", title="Revenue (US$)", format="$,.0f")],
     )
-    plan = pd.DataFrame([{"Year": str(y), "Plan total": plan_totals[y]} for y in YEARS])
+    plan = pd.DataFrame([{"Year": y, "Plan total": plan_totals[y]} for y in YEARS])
     line = alt.Chart(plan).mark_line(color=PLAN_COLOR, strokeDash=[5, 4], strokeWidth=2).encode(
-        x="Year:O", y=alt.Y("Plan total:Q", scale=scale_y),
-        tooltip=[alt.Tooltip("Year:O"), alt.Tooltip("Plan total:Q", title="Plan total (US$)", format="$,.0f")])
-    return alt.layer(area, line, title=title).properties(height=320)
+        x=x, y=alt.Y("Plan total:Q", scale=scale_y),
+        tooltip=[alt.Tooltip("Year:Q", format="d"),
+                 alt.Tooltip("Plan total:Q", title="Plan total (US$)", format="$,.0f")])
+    return alt.layer(area, line, title=title).properties(height=230, autosize=FIT_X)
 
 
 def ev_mix_lines(series: Sequence[tuple[str, Mapping[int, float | None]]], target: float) -> alt.LayerChart:
-    """EV mix per year for the plan and each scenario, against the EV-mix target."""
+    """EV mix per year for the plan (first series, dashed) and each scenario, with the target as a dotted line."""
+    target_name = f"{formatting.percent(target, 0)} EV-mix target"
     names = [name for name, _ in series]
+    domain = [*names, target_name]
+    colors = [PLAN_COLOR, *PALETTE[: len(names) - 1], "#c62828"]
+    dashes = [[5, 4], *([[1, 0]] * (len(names) - 1)), [2, 3]]
     df = pd.DataFrame([{"Year": str(y), "Series": name, "EV mix": mix[y]}
                        for name, mix in series for y in YEARS if mix[y] is not None])
-    colors = [PLAN_COLOR, *PALETTE[: len(names) - 1]]
+    x = alt.X("Year:O", title="Year", axis=alt.Axis(labelAngle=0))
+    color = alt.Color("Series:N", title=None, sort=domain, scale=alt.Scale(domain=domain, range=colors))
+    dash = alt.StrokeDash("Series:N", title=None, sort=domain, scale=alt.Scale(domain=domain, range=dashes),
+                          legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2.5, symbolSize=400, columns=3,
+                                            labelLimit=260))
     lines = alt.Chart(df).mark_line(point=True, strokeWidth=2.5).encode(
-        x=alt.X("Year:O", title="Year", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("EV mix:Q", title="EV share of revenue (BEV + PHEV)", axis=PERCENT_AXIS,
-                scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("Series:N", title=None, sort=names, scale=alt.Scale(domain=names, range=colors)),
-        strokeDash=alt.condition(alt.datum.Series == names[0], alt.value([5, 4]), alt.value([1, 0])),
+        x=x, y=alt.Y("EV mix:Q", title="EV share of revenue (BEV + PHEV)", axis=PERCENT_AXIS,
+                     scale=alt.Scale(domain=[0, 1])),
+        color=color, strokeDash=dash,
         tooltip=[alt.Tooltip("Year:O"), alt.Tooltip("Series:N", title="Scenario"),
                  alt.Tooltip("EV mix:Q", format=".1%")],
     )
-    rule_df = pd.DataFrame({"target": [target], "text": [f"{formatting.percent(target, 0)} EV-mix target"]})
-    rule = alt.Chart(rule_df).mark_rule(color="#c62828", strokeDash=[2, 2], strokeWidth=2).encode(y="target:Q")
-    text = alt.Chart(rule_df).mark_text(align="left", dx=4, dy=-8, color="#c62828", fontWeight="bold").encode(
-        y="target:Q", x=alt.value(0), text="text:N")
-    return alt.layer(lines, rule, text, title="EV mix by year against the target").properties(height=340)
+    goal = pd.DataFrame([{"Year": str(y), "Series": target_name, "EV mix": target} for y in YEARS])
+    rule = alt.Chart(goal).mark_line(strokeWidth=2).encode(x=x, y="EV mix:Q", color=color, strokeDash=dash)
+    return alt.layer(lines, rule, title="EV mix by year against the target").properties(height=260,
+                                                                                       autosize=FIT_X)
 
 
-def comparison_frames(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(display table with formatted text, CSV table with numbers) of the year-by-year comparison."""
-    shown, raw = [], []
+def comparison_frames(rows: Sequence[Mapping[str, Any]], names: Sequence[str], letters: Sequence[str]
+                      ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(revenue table, EV-mix table, CSV table with numbers) of the year-by-year comparison.
+
+    The two display tables hold formatted text (the EV-mix table names scenarios by ``letters``
+    to stay narrow); the CSV holds every figure as a number under the full ``names``.
+    """
+    revenue, mix, raw = [], [], []
     for row in rows:
-        s = {"Year": str(row["year"]), "Plan revenue": formatting.money(row["plan_revenue"]),
-             "Plan EV mix": formatting.percent(row["plan_ev_mix"])}
+        money = {"Year": str(row["year"]), "Plan": formatting.money(row["plan_revenue"])}
+        shares = {"Year": str(row["year"]), "Plan EV": formatting.percent(row["plan_ev_mix"]),
+                  "Plan ICE+HEV": formatting.percent(row["plan_ice_hev"])}
         r = {"Year": row["year"], "Plan revenue (US$)": row["plan_revenue"], "Plan EV mix": row["plan_ev_mix"],
              "Plan ICE + HEV share": row["plan_ice_hev"]}
-        for i, name in enumerate(names, start=1):
-            s[f"{name} revenue"] = formatting.money(row[f"s{i}_revenue"])
-            s[f"{name} vs plan"] = formatting.signed_delta("money", row[f"s{i}_vs_plan"])
-            s[f"{name} EV mix"] = formatting.percent(row[f"s{i}_ev_mix"])
-            s[f"{name} ICE + HEV"] = formatting.percent(row[f"s{i}_ice_hev"])
+        for i, (name, letter) in enumerate(zip(names, letters), start=1):
+            money[name] = formatting.money(row[f"s{i}_revenue"])
+            money[f"{name} vs plan"] = formatting.signed_delta("money", row[f"s{i}_vs_plan"])
+            shares[f"{letter} EV"] = formatting.percent(row[f"s{i}_ev_mix"])
+            shares[f"{letter} ICE+HEV"] = formatting.percent(row[f"s{i}_ice_hev"])
             r[f"{name} revenue (US$)"] = row[f"s{i}_revenue"]
             r[f"{name} vs plan (US$)"] = row[f"s{i}_vs_plan"]
             r[f"{name} EV mix"] = row[f"s{i}_ev_mix"]
             r[f"{name} ICE + HEV share"] = row[f"s{i}_ice_hev"]
-        shown.append(s)
+        revenue.append(money)
+        mix.append(shares)
         raw.append(r)
-    return pd.DataFrame(shown), pd.DataFrame(raw)
+    return pd.DataFrame(revenue), pd.DataFrame(mix), pd.DataFrame(raw)
 
 
 def summary_frame(rows: Sequence[Mapping[str, Any]], names: Sequence[str], target: float) -> pd.DataFrame:
     """Plan and scenarios: target, revenue 2025-2035, vs plan, EV mix, first year at the target, exposure."""
-    first = f"First year EV mix ≥ {formatting.percent(target, 0)}"
+    first = f"First year ≥ {formatting.percent(target, 0)} EV"
     out = []
     for name, row in zip(names, rows):
         out.append({
             "Scenario": name,
             "Revenue 2025–2035": formatting.money(row["revenue"]),
-            "Difference vs plan": formatting.signed_delta("money", row["vs_plan"]),
-            "EV mix in 2030": formatting.percent(row["ev_mix_2030"]),
+            "vs plan": formatting.signed_delta("money", row["vs_plan"]),
+            "EV mix 2030": formatting.percent(row["ev_mix_2030"]),
             first: str(row["first_year"]) if row["first_year"] is not None else "not by 2035",
-            "ICE + HEV share in 2030": formatting.percent(row["ice_hev_2030"]),
+            "ICE + HEV 2030": formatting.percent(row["ice_hev_2030"]),
         })
     return pd.DataFrame(out)
 
 
 def sensitivity_heatmap(rows: Sequence[Mapping[str, Any]], year: int) -> alt.LayerChart:
-    """Revenue in ``year`` across EV targets (x) and plan assumptions (y), coloured by change vs plan."""
+    """Revenue in ``year`` across EV targets (columns) and plan assumptions (rows), coloured by change vs plan.
+
+    The colour scale is symmetric around 0 so equal changes up or down look equally strong.
+    """
     cells = [r for r in rows if r["year"] == year]
     targets = sorted({r["target"] for r in cells})
     plans = sorted({r["plan_2030"] for r in cells}, reverse=True)
+    widest = max([abs(r["vs_plan_share"]) for r in cells if r["vs_plan_share"] is not None], default=0.0) or 0.01
     df = pd.DataFrame([{
         "Target": formatting.percent(r["target"], 0), "Plan": formatting.percent(r["plan_2030"], 0),
-        "Revenue": r["revenue"], "Label": formatting.money(r["revenue"]), "Change": r["vs_plan_share"],
+        "Label": formatting.money(r["revenue"]), "Change": r["vs_plan_share"],
         "Change text": formatting.signed_delta("percent", r["vs_plan_share"]).replace(" pts", "%"),
     } for r in cells])
     x = alt.X("Target:O", title="Scenario EV share in 2030", sort=[formatting.percent(t, 0) for t in targets],
-              axis=alt.Axis(labelAngle=0))
+              axis=alt.Axis(labelAngle=0, orient="top"))
     y = alt.Y("Plan:O", title="Plan's own 2030 EV share", sort=[formatting.percent(p, 0) for p in plans])
     tooltip = [alt.Tooltip("Target:O", title="Scenario EV share 2030"), alt.Tooltip("Plan:O", title="Plan assumption"),
                alt.Tooltip("Label:N", title=f"Revenue {year}"), alt.Tooltip("Change text:N", title="Change vs plan")]
     base = alt.Chart(df).encode(x=x, y=y, tooltip=tooltip)
-    rect = base.mark_rect(stroke="white", strokeWidth=1).encode(
-        color=alt.Color("Change:Q", title="Change vs plan", legend=alt.Legend(format="+.0%", orient="right"),
-                        scale=alt.Scale(scheme="redblue", domainMid=0)))
-    text = base.mark_text(fontSize=12).encode(
+    rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color("Change:Q", title=["Change vs", "the plan"],
+                        legend=alt.Legend(format="+.0%", orient="right", gradientLength=90),
+                        scale=alt.Scale(scheme="redblue", domain=[-widest, widest])))
+    text = base.mark_text(fontSize=13).encode(
         text="Label:N",
-        color=alt.condition("abs(datum.Change) > 0.3", alt.value("white"), alt.value("#222222")))
-    return alt.layer(rect, text, title=f"Revenue in {year}").properties(height=60 * len(plans) + 40)
+        color=alt.condition(f"abs(datum.Change) > {widest * 0.55}", alt.value("white"), alt.value("#222222")))
+    return alt.layer(rect, text, title=f"Revenue in {year}").properties(height=alt.Step(42), autosize=FIT_X)

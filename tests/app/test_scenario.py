@@ -14,7 +14,7 @@ from revops_core.scenario import PathParams, comparison_rows, params_from_defaul
 from shell.scenario_charts import comparison_frames
 
 PAGE = "pages/scenario.py"
-FIRST_YEAR = "First year EV mix ≥ 40%"
+FIRST_YEAR = "First year ≥ 40% EV"
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +30,10 @@ def core(sample_engine, cfg):  # noqa: ANN201 - a small helper object
         rows = summary_rows(schedule, results, target, cfg.rules.risks.ice_hev_backlog_limit)
         return pd.DataFrame([{
             "Revenue 2025–2035": formatting.money(r["revenue"]),
-            "Difference vs plan": formatting.signed_delta("money", r["vs_plan"]),
-            "EV mix in 2030": formatting.percent(r["ev_mix_2030"]),
+            "vs plan": formatting.signed_delta("money", r["vs_plan"]),
+            "EV mix 2030": formatting.percent(r["ev_mix_2030"]),
             FIRST_YEAR: str(r["first_year"]) if r["first_year"] else "not by 2035",
-            "ICE + HEV share in 2030": formatting.percent(r["ice_hev_2030"]),
+            "ICE + HEV 2030": formatting.percent(r["ice_hev_2030"]),
         } for r in rows])
 
     expected.schedule = schedule  # type: ignore[attr-defined]
@@ -46,7 +46,11 @@ def summary(at) -> pd.DataFrame:  # noqa: ANN001
 
 
 def by_year(at) -> pd.DataFrame:  # noqa: ANN001
-    return next(df.value for df in at.dataframe if "Plan revenue" in df.value.columns)
+    return next(df.value for df in at.dataframe if "Plan" in df.value.columns).set_index("Year")
+
+
+def mix_by_year(at) -> pd.DataFrame:  # noqa: ANN001
+    return next(df.value for df in at.dataframe if "Plan EV" in df.value.columns).set_index("Year")
 
 
 def test_default_page_shows_the_core_figures(open_page, core, cfg) -> None:
@@ -56,12 +60,15 @@ def test_default_page_shows_the_core_figures(open_page, core, cfg) -> None:
     pd.testing.assert_frame_equal(summary(at), core([0.3, 0.5, 0.7]))
     names = list(next(df.value for df in at.dataframe if "Scenario" in df.value.columns)["Scenario"])
     assert names == ["Plan (40% EV in 2030)", "A · 30% EV by 2030", "B · 50% EV by 2030", "C · 70% EV by 2030"]
-    table = by_year(at).set_index("Year")
+    table, mix = by_year(at), mix_by_year(at)
     params = params_from_defaults(cfg.rules.scenario)
     high = run_scenario(core.schedule, 0.7, params)
-    assert table.loc["2030", "C (70%) revenue"] == formatting.money(high.total_by_year[2030])
-    assert table.loc["2030", "C (70%) EV mix"] == formatting.percent(high.ev_mix[2030])
-    assert table.loc["2025", "A (30%) EV mix"] == "n/a"  # no revenue in 2025 at this as-of date
+    assert list(table.index) == [str(y) for y in range(2025, 2036)]
+    assert table.loc["2030", "C (70%)"] == formatting.money(high.total_by_year[2030])
+    assert table.loc["2030", "C (70%) vs plan"] == formatting.signed_delta("money", -high.at_risk[2030])
+    assert mix.loc["2030", "C EV"] == formatting.percent(high.ev_mix[2030])
+    assert mix.loc["2030", "C ICE+HEV"] == formatting.percent(high.ice_hev_exposure[2030])
+    assert mix.loc["2025", "A EV"] == "n/a"  # no revenue in 2025 at this as-of date
     assert len(at.get("vega_lite_chart")) == 3 + 1 + 2  # three areas, EV-mix lines, two heat maps
     badges = [md.value for md in at.markdown if "-badge[" in md.value]
     assert len(badges) == 6 and all(":" in b for b in badges)  # colour and words per scenario
@@ -74,7 +81,7 @@ def test_slider_then_presets_move_the_figures(open_page, core) -> None:
     at.slider(key="sc_t2").set_value(65).run()
     assert not at.exception
     pd.testing.assert_frame_equal(summary(at), core([0.3, 0.65, 0.7]))
-    assert "B (65%) revenue" in by_year(at).columns
+    assert "B (65%)" in by_year(at).columns
     at.radio(key="sc_n").set_value("1").run()
     pd.testing.assert_frame_equal(summary(at), core([0.3]))
     at.button(key="sc_presets").click().run()
@@ -151,7 +158,7 @@ def test_save_and_reopen_a_named_scenario(open_page) -> None:
 def test_csv_holds_numbers_with_readable_headers(core, cfg) -> None:
     params = params_from_defaults(cfg.rules.scenario)
     result = run_scenario(core.schedule, 0.5, params)
-    _, raw = comparison_frames(comparison_rows(core.schedule, [result]), ["B (50%)"])
+    _, _, raw = comparison_frames(comparison_rows(core.schedule, [result]), ["B (50%)"], ["B"])
     assert list(raw.columns) == ["Year", "Plan revenue (US$)", "Plan EV mix", "Plan ICE + HEV share",
                                  "B (50%) revenue (US$)", "B (50%) vs plan (US$)", "B (50%) EV mix",
                                  "B (50%) ICE + HEV share"]
