@@ -43,11 +43,11 @@ m1.metric("Attributed revenue", formatting.money(rep.attributed_revenue),
           help="Sold revenue of the window's sales with at least one touchpoint before the sale. Every model's "
                "channel credits add up to this figure.")
 m2.metric("Attributed sales", formatting.count(rep.attributed_sales))
-m3.metric("Sales without a touchpoint", formatting.count(rep.unattributed_sales),
+m3.metric("Unattributed sales", formatting.count(rep.unattributed_sales),
           help=f"{formatting.money(rep.unattributed_revenue)} of revenue that no channel touched before the sale "
                "(touches after the sale never count); not attributed.")
-m4.metric("Martech cost in window", formatting.money(roi.overall.cost),
-          help="Each tool's annual cost × days in the window / 365.")
+m4.metric("Martech cost", formatting.money(roi.overall.cost),
+          help="Martech cost in the window: each tool's annual cost × days in the window / 365.")
 m5.metric("Martech ROI", ad.roi_text(roi.overall.roi),
           help=f"(attributed revenue × gross margin {formatting.percent(eco.gross_margin, 0)} − martech cost) / "
                "martech cost.")
@@ -61,8 +61,9 @@ else:
     frame = ad.credits_frame(rep)
     order = list(rep.channels)
     models = list(dict.fromkeys(frame.sort_values("model_order")["Model"]))
-    bars = alt.Chart(frame, title="Revenue credited to each channel, six models side by side", height=340).mark_bar().encode(
-        x=alt.X("Channel:N", title="Channel", sort=order, axis=alt.Axis(labelAngle=0, labelLimit=110)),
+    bars = alt.Chart(frame, title="Revenue credited to each channel, six models side by side", height=440).mark_bar().encode(
+        x=alt.X("Channel:N", title="Channel", sort=order,
+                axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, ' ')", labelOverlap=False)),
         xOffset=alt.XOffset("Model:N", sort=models),
         y=alt.Y("Credit:Q", title="Credited revenue (US$)", axis=charts.MONEY_AXIS),
         color=alt.Color("Model:N", title="Model", sort=models),
@@ -85,20 +86,21 @@ else:
                  icon=":material/warning:")
     else:
         st.badge(f"Models agree on all {len(rep.ranges)} channels", color="green", icon=":material/check:")
-    base = alt.Chart(ranges, height=max(160, 34 * len(ranges)),
+    base = alt.Chart(ranges, height=150 + 34 * len(ranges),
                      title="Lowest to highest credit per channel across the models")
     y = alt.Y("Channel:N", title=None, sort=alt.SortField("order"))
     colour = alt.Color("Models:N", title="Models", scale=alt.Scale(domain=["Disagree", "Agree"],
                                                                    range=[charts.STATUS_COLORS["amber"],
                                                                           charts.STATUS_COLORS["green"]]))
     rule = base.mark_rule(strokeWidth=6, opacity=0.7).encode(
-        x=alt.X("Low:Q", title="Credited revenue (US$)", axis=charts.MONEY_AXIS), x2="High:Q", y=y, color=colour,
+        x=alt.X("Low:Q", title="Credited revenue (US$)", axis=charts.MONEY_AXIS,
+                scale=alt.Scale(domain=[0, 1.25 * float(ranges["High"].max())])), x2="High:Q", y=y, color=colour,
         tooltip=["Channel", "Range", "Models"])
     ends = base.transform_fold(["Low", "High"], as_=["end", "value"]).mark_point(filled=True, size=70).encode(
         x="value:Q", y=y, color=colour, tooltip=["Channel", "Range", "Models"])
     labels = base.mark_text(align="left", dx=8, fontSize=12).encode(x="High:Q", y=y, text="Range:N")
     st.altair_chart(rule + ends + labels, width="stretch")
-    st.dataframe(ad.ranges_table(rep), hide_index=True, width="stretch")
+    st.dataframe(ad.styled(ad.ranges_table(rep), "Models"), hide_index=True, width="stretch")
     if n_disagree:
         st.markdown(f"**Where the models disagree** (spread above {formatting.percent(DISAGREEMENT_THRESHOLD, 0)} "
                     "of the channel's highest credit) — no model is the truth here: **the range is the honest "
@@ -118,42 +120,46 @@ st.markdown(f"Attributed revenue {formatting.money(roi.overall.attributed_revenu
 if not roi.tools:
     st.info("No martech tools are recorded: import `martech_tools.csv` on the Data page to cost the stack.")
 else:
-    j1, j2 = st.columns(2)
-    with j1:
-        st.markdown("**By journey**")
-        st.dataframe(ad.roi_table(roi.by_journey, "Journey", journey_label), hide_index=True, width="stretch")
-        st.caption("A tool's cost is split evenly over the journeys it serves; a journey's revenue is the "
-                   "attributed revenue of its sales.")
-    with j2:
-        level = st.radio("By segment", list(mt.SEGMENT_LEVELS), format_func=mt.SEGMENT_LEVELS.get, horizontal=True,
-                         key="attr_segment")
-        lines = roi.by_segment[level]
-        if not lines:
-            st.info("No leads or sales in this window to share the cost by.")
-        else:
-            st.dataframe(ad.roi_table(lines, mt.SEGMENT_LEVELS[level], with_leads=True), hide_index=True,
-                         width="stretch", height=min(38 + 35 * len(lines), 400))
-        st.caption("The stack's cost is shared by each segment's share of the leads created in the window.")
+    st.markdown("**By journey**")
+    st.dataframe(ad.styled(ad.roi_table(roi.by_journey, "Journey", journey_label), "Pays back?"), hide_index=True,
+                 width="stretch")
+    st.caption("A tool's cost is split evenly over the journeys it serves; a journey's revenue is the attributed "
+               "revenue of its sales.")
+    level = st.radio("By segment", list(mt.SEGMENT_LEVELS), format_func=mt.SEGMENT_LEVELS.get, horizontal=True,
+                     key="attr_segment")
+    lines = roi.by_segment[level]
+    if not lines:
+        st.info("No leads or sales in this window to share the cost by.")
+    else:
+        st.dataframe(ad.styled(ad.roi_table(lines, mt.SEGMENT_LEVELS[level], with_leads=True), "Pays back?"),
+                     hide_index=True,
+                     width="stretch", height=min(38 + 35 * len(lines), 420))
+    st.caption("The stack's cost is shared by each segment's share of the leads created in the window.")
 
     # --- the tool stack ------------------------------------------------------------------------
     st.subheader("Tool utilization, overlap and retire candidates")
     util = ad.utilization_frame(roi)
     if not util.empty:
-        ubase = alt.Chart(util, height=max(160, 26 * len(util)),
+        tool_order = list(util.sort_values(["Utilization", "Tool"], ascending=[False, True])["Tool"])
+        ubase = alt.Chart(util, height=150 + 28 * len(util),
                           title="Active users as a share of licensed users")
         ubars = ubase.mark_bar().encode(
             x=alt.X("Utilization:Q", title="Utilization (% of licensed users active)", axis=charts.PERCENT_AXIS,
                     scale=alt.Scale(domain=[0, 1])),
-            y=alt.Y("Tool:N", title=None, sort="-x"),
+            y=alt.Y("Tool:N", title=None, sort=tool_order, axis=alt.Axis(labelLimit=260)),
             color=alt.Color("Status:N", title="Status", scale=alt.Scale(
                 domain=["Keep", "Retire candidate"], range=[charts.PALETTE[0], charts.STATUS_COLORS["red"]])),
             tooltip=["Tool", alt.Tooltip("label:N", title="Utilization"), "Active of licensed", "Status"])
         utext = ubase.mark_text(align="left", dx=4, fontSize=12).encode(
-            x="Utilization:Q", y=alt.Y("Tool:N", sort="-x"), text="label:N")
+            x="Utilization:Q", y=alt.Y("Tool:N", sort=tool_order), text="label:N")
         floor = alt.Chart().mark_rule(strokeDash=[4, 4], color=charts.STATUS_COLORS["red"]).encode(
             x=alt.datum(mt.RETIRE_UTILIZATION_BELOW))
-        st.altair_chart(alt.layer(ubars, utext, floor), width="stretch")
-    st.dataframe(ad.tools_table(roi, cfg), hide_index=True, width="stretch")
+        floor_text = alt.Chart().mark_text(align="left", dx=4, dy=-6, fontSize=11, color=charts.STATUS_COLORS["red"]).encode(
+            x=alt.datum(mt.RETIRE_UTILIZATION_BELOW), y=alt.value(0),
+            text=alt.datum(f"Retire below {formatting.percent(mt.RETIRE_UTILIZATION_BELOW, 0)}"))
+        st.altair_chart(alt.layer(ubars, utext, floor, floor_text), width="stretch")
+    st.dataframe(ad.styled(ad.tools_table(roi, cfg), "Status"), hide_index=True, width="stretch",
+                 height=38 + 35 * len(roi.tools))
 
     if roi.overlaps:
         st.markdown("**Overlap by category** (more than one tool doing the same job):")
@@ -168,7 +174,7 @@ else:
         st.badge(f"{len(roi.retire_candidates)} retire candidates: {formatting.money(roi.money_freed_annual)} a year "
                  f"freed ({formatting.money(roi.money_freed_window)} in this window)", color="orange",
                  icon=":material/savings:")
-        st.dataframe(ad.candidates_table(roi), hide_index=True, width="stretch")
+        st.markdown("\n".join(ad.candidate_lines(roi)))
     else:
         st.badge("No retire candidates", color="green")
     st.caption(f"A tool is a retire candidate when fewer than {formatting.percent(mt.RETIRE_UTILIZATION_BELOW, 0)} "

@@ -52,7 +52,6 @@ def ranges_table(rep: AttributionReport) -> pd.DataFrame:
         row.update({MODEL_LABELS[m]: formatting.money(rep.credit(m, r.channel)) if rep.credits[m] else formatting.NA
                     for m in MODELS})
         row["Range (low – high)"] = f"{formatting.money(r.low)} – {formatting.money(r.high)}"
-        row["Spread"] = formatting.money(r.spread)
         row["Models"] = "⚠ Disagree" if r.models_disagree else "✓ Agree"
         rows.append(row)
     return pd.DataFrame(rows)
@@ -98,14 +97,27 @@ def tools_table(rep: mt.MartechReport, cfg: AppConfig) -> pd.DataFrame:
     """Every tool with its cost, users, utilization and whether it is a retire candidate."""
     flagged = {c.tool.tool_id for c in rep.retire_candidates}
     return pd.DataFrame([{
-        "Tool": t.name, "Category": t.category, "Owner": t.owner,
+        "Tool": t.name, "Status": "⚠ Retire candidate" if t.tool_id in flagged else "✓ Keep",
+        "Utilization": formatting.percent(t.utilization, 0),
+        "Active / licensed users": f"{formatting.count(t.active_users)} / {formatting.count(t.licensed_users)}",
         "Annual cost": formatting.money(t.annual_cost),
         "Cost in window": formatting.money(mt.window_cost(t.annual_cost, rep.days)),
-        "Licensed users": formatting.count(t.licensed_users), "Active users": formatting.count(t.active_users),
-        "Utilization": formatting.percent(t.utilization, 0),
+        "Category": t.category, "Owner": t.owner,
         "Journeys": ", ".join(cfg.label("journeys", j) for j in t.journeys) or "None",
-        "Status": "⚠ Retire candidate" if t.tool_id in flagged else "✓ Keep",
     } for t in sorted(rep.tools, key=lambda t: (-t.annual_cost, t.tool_id))])
+
+
+WORD_COLOURS = {"⚠": "#b35c00", "✓": "#2e7d32", "Pays back": "#2e7d32", "Does not pay back": "#c62828"}
+
+
+def styled(frame: pd.DataFrame, *columns: str) -> pd.io.formats.style.Styler:
+    """``frame`` with the status words of ``columns`` in colour (the words stay)."""
+    def colour(text: object) -> str:
+        text = str(text)
+        hit = WORD_COLOURS.get(text) or WORD_COLOURS.get(text[:1])
+        return f"color: {hit}; font-weight: 600" if hit else ""
+
+    return frame.style.map(colour, subset=list(columns))
 
 
 def utilization_frame(rep: mt.MartechReport) -> pd.DataFrame:
@@ -116,8 +128,7 @@ def utilization_frame(rep: mt.MartechReport) -> pd.DataFrame:
                          for t in rep.tools if t.utilization is not None])
 
 
-def candidates_table(rep: mt.MartechReport) -> pd.DataFrame:
-    return pd.DataFrame([{"Tool": c.tool.name, "Category": c.tool.category, "Owner": c.tool.owner,
-                          "Annual cost freed": formatting.money(c.tool.annual_cost),
-                          "Utilization": formatting.percent(c.tool.utilization, 0), "Why": " ".join(c.reasons)}
-                         for c in rep.retire_candidates])
+def candidate_lines(rep: mt.MartechReport) -> list[str]:
+    """One markdown bullet per retire candidate: name, category, owner, annual cost and the reasons."""
+    return [f"- **{c.tool.name}** ({c.tool.category}, owner {c.tool.owner}): {formatting.money(c.tool.annual_cost)} "
+            f"a year. {' '.join(c.reasons)}" for c in rep.retire_candidates]
