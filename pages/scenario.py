@@ -117,8 +117,9 @@ with st.container(border=True):
         with row[2]:
             _number("sc_steep", "S-curve steepness", 0.1, "%.2f", disabled=curve != "S-curve")
 
-with st.expander("Saved scenarios", icon=":material/bookmark:"):
-    if flash := st.session_state.pop("sc_flash", None):
+flash = st.session_state.pop("sc_flash", None)
+with st.expander("Saved scenarios", icon=":material/bookmark:", expanded=flash is not None):
+    if flash:
         (st.success if flash[0] == "success" else st.error)(flash[1])
     saved = scenario_data.saved(f.url)
     load_col, save_col = st.columns(2, gap="large")
