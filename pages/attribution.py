@@ -61,7 +61,8 @@ else:
     frame = ad.credits_frame(rep)
     order = list(rep.channels)
     models = list(dict.fromkeys(frame.sort_values("model_order")["Model"]))
-    bars = alt.Chart(frame, title="Revenue credited to each channel, six models side by side", height=440).mark_bar().encode(
+    bars = alt.Chart(frame, title="Revenue credited to each channel, six models side by side", height=440)
+    bars = bars.mark_bar().encode(
         x=alt.X("Channel:N", title="Channel", sort=order,
                 axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, ' ')", labelOverlap=False)),
         xOffset=alt.XOffset("Model:N", sort=models),
@@ -154,7 +155,8 @@ else:
             x="Utilization:Q", y=alt.Y("Tool:N", sort=tool_order), text="label:N")
         floor = alt.Chart().mark_rule(strokeDash=[4, 4], color=charts.STATUS_COLORS["red"]).encode(
             x=alt.datum(mt.RETIRE_UTILIZATION_BELOW))
-        floor_text = alt.Chart().mark_text(align="left", dx=4, dy=-6, fontSize=11, color=charts.STATUS_COLORS["red"]).encode(
+        floor_text = alt.Chart().mark_text(align="left", dx=4, dy=-6, fontSize=11,
+                                           color=charts.STATUS_COLORS["red"]).encode(
             x=alt.datum(mt.RETIRE_UTILIZATION_BELOW), y=alt.value(0),
             text=alt.datum(f"Retire below {formatting.percent(mt.RETIRE_UTILIZATION_BELOW, 0)}"))
         st.altair_chart(alt.layer(ubars, utext, floor, floor_text), width="stretch")

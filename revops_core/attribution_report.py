@@ -39,7 +39,7 @@ from revops_core.attribution import (
 )
 from revops_core.config import AppConfig
 from revops_core.queries import attribution as q
-from revops_core.queries.common import EVERYTHING, Scope
+from revops_core.queries.common import EVERYTHING, Scope, ratio
 
 MODEL_LABELS: dict[str, str] = {
     "first_touch": "First touch",
@@ -87,6 +87,10 @@ class AttributionReport:
         """The credit ``model`` gives ``channel`` (0 when it gives it none)."""
         return self.credits.get(model, {}).get(channel, 0.0)
 
+    def share(self, model: str, channel: str) -> float | None:
+        """The credit ``model`` gives ``channel`` as a share of the attributed revenue (None when it is 0)."""
+        return ratio(self.credit(model, channel), self.attributed_revenue)
+
     def to_json(self) -> dict[str, Any]:
         """``attribution --json``: ``{"attributed_revenue": x, "models": {model: {channel: credit}}}``."""
         return {"attributed_revenue": self.attributed_revenue,
@@ -129,8 +133,8 @@ def attribution_report(conn: Connection, start: date, end: date, cfg: AppConfig,
 def disagreement_text(rng: ChannelRange, credits: dict[str, dict[str, float]]) -> str:
     """One channel's disagreement in words: its low and high, and the models that give them."""
     compared = {m: c.get(rng.channel, 0.0) for m, c in credits.items() if c}
-    low = [MODEL_LABELS.get(m, m) for m, v in compared.items() if math.isclose(v, rng.low, rel_tol=1e-9, abs_tol=1e-6)]
-    high = [MODEL_LABELS.get(m, m) for m, v in compared.items() if math.isclose(v, rng.high, rel_tol=1e-9, abs_tol=1e-6)]
+    low = [MODEL_LABELS.get(m, m) for m, v in compared.items() if _same(v, rng.low)]
+    high = [MODEL_LABELS.get(m, m) for m, v in compared.items() if _same(v, rng.high)]
     share = rng.spread / rng.high if rng.high else None
     return (f"{rng.channel}: {formatting.money(rng.low)} ({_join(low)}) to {formatting.money(rng.high)} "
             f"({_join(high)}), a spread of {formatting.money(rng.spread)} or {formatting.percent(share, 0)} "
@@ -141,6 +145,10 @@ def model_sum_gaps(report: AttributionReport) -> dict[str, float]:
     """Each model's credit total minus the attributed revenue (0 up to rounding; Markov with no credit left out)."""
     return {m: math.fsum(c.values()) - report.attributed_revenue for m, c in report.credits.items()
             if c or m != "markov"}
+
+
+def _same(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
 
 
 def _join(names: list[str]) -> str:

@@ -39,7 +39,7 @@ def credits_frame(rep: AttributionReport) -> pd.DataFrame:
             value = rep.credit(model, channel)
             rows.append({"Channel": channel, "Model": MODEL_LABELS[model], "model_order": MODELS.index(model),
                          "Credit": value, "Credit (US$)": formatting.money(value),
-                         "Share": formatting.percent(value / rep.attributed_revenue if rep.attributed_revenue else None),
+                         "Share": formatting.percent(rep.share(model, channel)),
                          "channel_order": order})
     return pd.DataFrame(rows)
 
@@ -124,7 +124,8 @@ def utilization_frame(rep: mt.MartechReport) -> pd.DataFrame:
     flagged = {c.tool.tool_id for c in rep.retire_candidates}
     return pd.DataFrame([{"Tool": t.name, "Utilization": t.utilization, "label": formatting.percent(t.utilization, 0),
                           "Status": "Retire candidate" if t.tool_id in flagged else "Keep",
-                          "Active of licensed": f"{formatting.count(t.active_users)} of {formatting.count(t.licensed_users)}"}
+                          "Active of licensed":
+                              f"{formatting.count(t.active_users)} of {formatting.count(t.licensed_users)}"}
                          for t in rep.tools if t.utilization is not None])
 
 

@@ -238,7 +238,8 @@ def test_disagreements_in_words(eco: Engine, cfg: AppConfig) -> None:
     by_channel = {r.channel: r for r in report.ranges}
     assert (by_channel[DI].low, by_channel[DI].high) == (0.0, pytest.approx(1300))
     texts = {t.split(":")[0]: t for t in report.disagreements}
-    assert texts[DI] == f"{DI}: $0 (Last touch) to $1.3K (First touch), a spread of $1.3K or 100% of the highest credit."
+    assert texts[DI] == (f"{DI}: $0 (Last touch) to $1.3K (First touch), a spread of $1.3K or 100% "
+                         "of the highest credit.")
     assert texts[PS] == (f"{PS}: $600 (First touch and Last touch) to $933 (Linear), a spread of $333 or 36% "
                          "of the highest credit.")
     assert len(report.disagreements) == 3 and all(r.models_disagree for r in report.ranges)

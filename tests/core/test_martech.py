@@ -114,7 +114,8 @@ def test_low_use_and_redundant_give_both_reasons_and_a_well_used_sibling_is_kept
     c = Tool("C", "Second", "Ads", 70.0, "M", 10, 6)    # 60%: overlaps but is well used -> kept
     (only,) = retire_candidates([a, b, c])
     assert only.tool.tool_id == "B" and len(only.reasons) == 2
-    assert retire_candidates([Tool("X", "Same", "Ads", 1.0, "M", 10, 4), Tool("Y", "Same2", "Ads", 1.0, "M", 10, 4)]) == ()
+    # two tools equally used (40%): neither is better used, so neither is redundant
+    assert retire_candidates([Tool("X", "One", "Ads", 1.0, "M", 10, 4), Tool("Y", "Two", "Ads", 1.0, "M", 10, 4)]) == ()
 
 
 SEGMENTS = [SegmentRow("EV_LAUNCH", "West", "G1", 300_000.0, 3, 3),
