@@ -66,7 +66,7 @@ def main() -> None:
         else:
             st.info("The database is empty. Open **Data** to load the sample company or import your CSV files.")
         return
-    st.session_state["_filters"] = sidebar_filters(url, latest)
+    sidebar_filters(url, latest)
     nav.run()
 
 

@@ -14,15 +14,6 @@ from revops_core.scenario import SENSITIVITY_TARGETS, comparison_rows, plan_grid
 from revops_core.scenario_share import CURVE_LABELS, FIELD, SLOTS, YEARS_CHOICES
 from shell import data, filters, scenario_charts, scenario_data
 
-if "_filters" not in st.session_state:
-    # A shared link opened as the very first request after the server starts: Streamlit still
-    # runs in its legacy pages-folder mode and ran this file without app.py. Leave that mode
-    # (as app.py's st.navigation would) and rerun, keeping the URL and its query parameters.
-    from streamlit.runtime.pages_manager import PagesManager
-
-    PagesManager.uses_pages_directory = False
-    st.rerun()
-
 f = filters.get()
 cfg = data.config()
 target_mix = cfg.rules.risks.ev_mix_target

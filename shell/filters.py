@@ -10,6 +10,9 @@ from revops_core.contract import SEGMENTS
 from shell import data
 
 
+_KEY = "_filters"
+
+
 @dataclass(frozen=True)
 class Filters:
     url: str
@@ -31,10 +34,29 @@ def sidebar_filters(url: str, latest: date) -> Filters:
         segments = st.multiselect("Segments", options=list(SEGMENTS), default=list(SEGMENTS),
                                   format_func=lambda s: cfg.label("segments", s), key="segments",
                                   bind="query-params", help="Buyer segments shown on segment views.")
-    return Filters(url, data.current_version(url), as_of or latest, latest,
-                   tuple(s for s in SEGMENTS if s in (segments or SEGMENTS)))
+    drawn = Filters(url, data.current_version(url), as_of or latest, latest,
+                    tuple(s for s in SEGMENTS if s in (segments or SEGMENTS)))
+    st.session_state[_KEY] = drawn
+    return drawn
+
+
+def ensure_shell() -> None:
+    """Make sure ``app.py`` (navigation, theme, filters) runs before any page file.
+
+    A shared link opened as the very first request after the server starts reaches Streamlit
+    while it still assumes the legacy ``pages/`` folder mode (``st.navigation`` switches that
+    mode off only once ``app.py`` has run), so the page file runs without the entry script.
+    Leave that mode as ``st.navigation`` would and rerun: the URL, its page and its query
+    parameters are kept, and ``app.py`` draws the shell this time.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def get() -> Filters:
-    """The filters drawn by the entry script for this run."""
-    return st.session_state["_filters"]
+    """The filters drawn by the entry script (``app.py``) for this run."""
+    ensure_shell()
+    return st.session_state[_KEY]

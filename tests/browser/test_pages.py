@@ -51,8 +51,7 @@ def _wait_healthy(port: int, proc: subprocess.Popen, limit: float = 90) -> None:
     raise TimeoutError("streamlit did not become healthy")
 
 
-@pytest.fixture(scope="module")
-def server(sample_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def _serve(sample_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     log = open(tmp_path_factory.mktemp("browser") / "server.log", "w")  # noqa: SIM115
     env = {**os.environ, "AUTOREVOPS_DB_URL": sample_db_url}
@@ -66,6 +65,17 @@ def server(sample_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server(sample_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _serve(sample_db_url, tmp_path_factory)
+
+
+@pytest.fixture()
+def fresh_server(sample_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server nobody has opened yet (Streamlit still in its start-up page mode)."""
+    yield from _serve(sample_db_url, tmp_path_factory)
 
 
 def _settle(page, limit: float = 90) -> None:  # noqa: ANN001 - playwright Page
@@ -102,3 +112,20 @@ def test_every_page_renders_without_an_exception(server: str) -> None:
             assert title is not None, f"{href}: no page title"
         browser.close()
     assert "Board overview" in seen.values()
+
+
+def test_a_shared_link_is_the_first_request_after_start(fresh_server: str) -> None:
+    """A deep link with query parameters opens its page, filters applied, on a fresh server."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{fresh_server}/scenario?as_of=2025-12-31&sc_t1=abc")
+        _settle(page)
+        exceptions = [e.inner_text()[:300] for e in page.query_selector_all('[data-testid="stException"]')]
+        assert not exceptions, exceptions
+        assert page.query_selector("h1").inner_text() == "EV scenario planner"
+        assert "31 December 2025" in page.inner_text('[data-testid="stMain"]')
+        assert page.query_selector('[data-testid="stSidebarNav"]') is not None
+        browser.close()
