@@ -13,23 +13,23 @@ from shell.filters import sidebar_filters
 
 PAGES = {
     "Board": [
-        st.Page("pages/board_overview.py", title="Board overview", icon=":material/dashboard:", default=True),
-        st.Page("pages/segmentation.py", title="Four-buyer segmentation", icon=":material/groups:"),
+        st.Page("views/board_overview.py", title="Board overview", icon=":material/dashboard:", default=True),
+        st.Page("views/segmentation.py", title="Four-buyer segmentation", icon=":material/groups:"),
     ],
     "Revenue architecture": [
-        st.Page("pages/backlog_awards.py", title="Backlog & platform awards", icon=":material/stacked_bar_chart:"),
-        st.Page("pages/certifications.py", title="Certifications & risks", icon=":material/verified:"),
-        st.Page("pages/software.py", title="Connected vehicle & software", icon=":material/cell_tower:"),
-        st.Page("pages/cadence.py", title="Operating cadence", icon=":material/event_repeat:"),
-        st.Page("pages/forecast.py", title="Forecast & pipeline change", icon=":material/query_stats:"),
+        st.Page("views/backlog_awards.py", title="Backlog & platform awards", icon=":material/stacked_bar_chart:"),
+        st.Page("views/certifications.py", title="Certifications & risks", icon=":material/verified:"),
+        st.Page("views/software.py", title="Connected vehicle & software", icon=":material/cell_tower:"),
+        st.Page("views/cadence.py", title="Operating cadence", icon=":material/event_repeat:"),
+        st.Page("views/forecast.py", title="Forecast & pipeline change", icon=":material/query_stats:"),
     ],
-    "Scenarios": [st.Page("pages/scenario.py", title="EV scenario planner", icon=":material/electric_car:")],
+    "Scenarios": [st.Page("views/scenario.py", title="EV scenario planner", icon=":material/electric_car:")],
     "Ecosystem & martech": [
-        st.Page("pages/scorecard.py", title="Ecosystem scorecard", icon=":material/leaderboard:"),
-        st.Page("pages/attribution.py", title="Attribution & martech ROI", icon=":material/account_tree:"),
+        st.Page("views/scorecard.py", title="Ecosystem scorecard", icon=":material/leaderboard:"),
+        st.Page("views/attribution.py", title="Attribution & martech ROI", icon=":material/account_tree:"),
     ],
     "Data": [
-        st.Page("pages/data_admin.py", title="Data: import, export, sample", icon=":material/database:"),
+        st.Page("views/data_admin.py", title="Data: import, export, sample", icon=":material/database:"),
     ],
 }
 

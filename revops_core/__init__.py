@@ -1,6 +1,6 @@
 """AutoRevOps functional core: pure metric functions and one data-access layer.
 
-Nothing in this package imports Streamlit; the shell (``app.py`` and ``pages/``) does.
+Nothing in this package imports Streamlit; the shell (``app.py`` and ``views/``) does.
 """
 from __future__ import annotations
 

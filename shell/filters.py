@@ -40,23 +40,6 @@ def sidebar_filters(url: str, latest: date) -> Filters:
     return drawn
 
 
-def ensure_shell() -> None:
-    """Make sure ``app.py`` (navigation, theme, filters) runs before any page file.
-
-    A shared link opened as the very first request after the server starts reaches Streamlit
-    while it still assumes the legacy ``pages/`` folder mode (``st.navigation`` switches that
-    mode off only once ``app.py`` has run), so the page file runs without the entry script.
-    Leave that mode as ``st.navigation`` would and rerun: the URL, its page and its query
-    parameters are kept, and ``app.py`` draws the shell this time.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 def get() -> Filters:
     """The filters drawn by the entry script (``app.py``) for this run."""
-    ensure_shell()
     return st.session_state[_KEY]

@@ -11,7 +11,7 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 @pytest.fixture
 def open_page(sample_db_url: str, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
-    """``open_page("pages/x.py", query={"as_of": "2026-06-30"})`` -> an AppTest that has run that page."""
+    """``open_page("views/x.py", query={"as_of": "2026-06-30"})`` -> an AppTest that has run that page."""
     monkeypatch.setenv("AUTOREVOPS_DB_URL", sample_db_url)
 
     def _open(page: str | None = None, query: dict[str, str] | None = None, timeout: float = 120) -> AppTest:

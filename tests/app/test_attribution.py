@@ -10,7 +10,7 @@ from revops_core import martech as mt
 from revops_core.attribution import MODELS
 from revops_core.attribution_report import MODEL_LABELS, attribution_report
 
-PAGE = "pages/attribution.py"
+PAGE = "views/attribution.py"
 
 
 def core(engine, cfg, start: date, end: date):  # noqa: ANN001, ANN201

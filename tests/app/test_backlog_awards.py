@@ -9,7 +9,7 @@ from revops_core.queries import awards as qa
 from revops_core.queries.common import EVERYTHING, latest_activity_date
 from revops_core.windows import quarter_label
 
-PAGE = "pages/backlog_awards.py"
+PAGE = "views/backlog_awards.py"
 STEP_LABELS = ("Opening backlog", "Awards won", "Approved ECO revenue", "Revenue recognised", "Cancellations",
                "Adjustments", "Closing backlog")
 

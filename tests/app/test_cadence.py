@@ -8,7 +8,7 @@ from revops_core.cadence import MISSING_ESA, monthly_reconciliation, weekly_hudd
 from revops_core.queries.common import latest_activity_date
 from tests.app.conftest import metric_values
 
-PAGE = "pages/cadence.py"
+PAGE = "views/cadence.py"
 
 
 def test_weekly_huddle_shows_the_core_figures(open_page, sample_engine) -> None:  # noqa: ANN001

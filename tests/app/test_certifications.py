@@ -12,7 +12,7 @@ from revops_core.queries.common import latest_activity_date
 from revops_core.risks import failure_modes
 from tests.app.conftest import metric_values
 
-PAGE = "pages/certifications.py"
+PAGE = "views/certifications.py"
 
 
 def test_page_shows_the_core_figures(open_page, sample_engine, cfg) -> None:

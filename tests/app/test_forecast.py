@@ -18,7 +18,7 @@ from revops_core.db import make_engine
 from revops_core.forecast import forecast_quarters, forecast_rollup
 from revops_core.queries.common import T
 
-PAGE = "pages/forecast.py"
+PAGE = "views/forecast.py"
 TODAY = date.today()
 QUERY = {"as_of": TODAY.isoformat()}
 

@@ -12,7 +12,7 @@ from revops_core.queries.common import latest_activity_date
 from revops_core.scenario import PathParams, comparison_rows, params_from_defaults, run_scenario, summary_rows
 from shell.scenario_charts import comparison_frames
 
-PAGE = "pages/scenario.py"
+PAGE = "views/scenario.py"
 FIRST_YEAR = "First year ≥ 40% EV"
 
 

@@ -10,7 +10,7 @@ from revops_core import scorecard as sc
 from revops_core.queries.common import EVERYTHING
 from revops_core.queries.scorecard import lead_date_range
 
-PAGE = "pages/scorecard.py"
+PAGE = "views/scorecard.py"
 
 
 def core_card(engine, cfg, start: date, end: date, level: str, journey: str | None = None):  # noqa: ANN001, ANN201

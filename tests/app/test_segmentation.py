@@ -7,7 +7,7 @@ from revops_core.queries.common import latest_activity_date
 
 
 def test_segment_figures_and_drilldown(open_page, sample_engine, cfg) -> None:
-    at = open_page("pages/segmentation.py")
+    at = open_page("views/segmentation.py")
     with sample_engine.connect() as conn:
         m = board_metrics(conn, latest_activity_date(conn), cfg)
     coverage = [x.value for x in at.metric if x.label == "Pipeline coverage"]
@@ -22,6 +22,6 @@ def test_segment_figures_and_drilldown(open_page, sample_engine, cfg) -> None:
 
 
 def test_segment_filter_from_url(open_page) -> None:
-    at = open_page("pages/segmentation.py", query={"segments": "Fleet"})
+    at = open_page("views/segmentation.py", query={"segments": "Fleet"})
     headers = [h.value for h in at.subheader]
     assert "Fleet" in headers and "OEM" not in headers

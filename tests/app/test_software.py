@@ -10,7 +10,7 @@ from revops_core.queries.common import latest_activity_date
 from revops_core.software import software_summary
 from tests.app.conftest import metric_values
 
-PAGE = "pages/software.py"
+PAGE = "views/software.py"
 CHART_TITLES = [
     "Software attach rate (% of units shipped)", "Subscription ARR at month end (US$)",
     "ARR per subscribed vehicle (US$ per year)", "Subscription share of revenue (%)",

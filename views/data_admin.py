@@ -10,9 +10,8 @@ import streamlit as st
 from revops_core.contract import DATASETS
 from revops_core.db import redact
 from revops_core.errors import ImportRejected
-from shell import data, filters
+from shell import data
 
-filters.ensure_shell()
 url = data.db_url()
 cfg = data.config()
 st.title("Data")
