@@ -25,6 +25,7 @@ PAGES = {
     ],
     "Scenarios": [st.Page("views/scenario.py", title="EV scenario planner", icon=":material/electric_car:")],
     "Ecosystem & martech": [
+        st.Page("views/maturity.py", title="Martech maturity matrix", icon=":material/grid_view:"),
         st.Page("views/scorecard.py", title="Ecosystem scorecard", icon=":material/leaderboard:"),
         st.Page("views/attribution.py", title="Attribution & martech ROI", icon=":material/account_tree:"),
     ],

@@ -445,3 +445,31 @@ def next_steps(stages: Mapping[str, int], cfg: MaturityConfig, weakest: int = 2)
     chosen = sorted(open_dims, key=lambda d: stages[d])[:weakest]  # stable: ties in config order
     return [Action(d, stages[d], s.step, s.action)
             for d in chosen for s in cfg.next_steps[d][stages[d]]]
+
+
+@dataclass(frozen=True)
+class DimensionView:
+    """One dimension of an assessment beside the previous one and the data's suggestion."""
+
+    dimension: str
+    label: str
+    stage: int
+    previous: int | None
+    suggested: int | None
+    rubric: str
+    change: int | None  # stage - previous stage; None without a previous assessment
+
+
+def compare(current: Mapping[str, int], previous: Mapping[str, int] | None,
+            suggestions: Mapping[str, Suggestion], cfg: MaturityConfig) -> list[DimensionView]:
+    """Per dimension in config order: current stage and its rubric cell, the previous stage,
+    the change and the stage the data suggests (METRICS.md "Maturity matrix")."""
+    _check_stages(current, require_all=True)
+    out = []
+    for dimension, dim in cfg.dimensions.items():
+        stage = current[dimension]
+        before = None if previous is None else previous.get(dimension)
+        data = suggestions.get(dimension)
+        out.append(DimensionView(dimension, dim.label, stage, before, None if data is None else data.stage,
+                                 dim.rubric[stage], None if before is None else stage - before))
+    return out

@@ -33,3 +33,20 @@ def metric_values(at: AppTest) -> dict[str, str]:
     for m in at.metric:
         out.setdefault(m.label, m.value)
     return out
+
+
+@pytest.fixture
+def private_db(open_page, sample_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A private copy of the seeded sample database for pages that write; ``open_page`` uses it."""
+    import sqlite3
+
+    import sqlalchemy as sa
+
+    target = tmp_path / "private.db"
+    src, dst = sqlite3.connect(sa.engine.make_url(sample_db_url).database), sqlite3.connect(target)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    url = f"sqlite:///{target}"
+    monkeypatch.setenv("AUTOREVOPS_DB_URL", url)
+    return url

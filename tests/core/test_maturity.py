@@ -280,3 +280,19 @@ def test_next_steps_skip_stage_3(cfg: MaturityConfig, scores: dict[str, int], we
                                  dimensions: list[str]) -> None:
     chosen = list(dict.fromkeys(a.dimension for a in next_steps(scores, cfg, weakest)))
     assert chosen == dimensions
+
+
+def test_compare_lines_up_current_previous_and_data(cfg: MaturityConfig) -> None:
+    from revops_core.maturity import compare
+
+    current = stages(SCOPE=2, ATTRIBUTION=1)
+    previous = stages(SCOPE=1, ATTRIBUTION=2, GOVERNANCE=2)
+    views = compare(current, previous, suggest_stages(replace(ECOSYSTEM, multi_touch_in_use=False)), cfg)
+    by = {v.dimension: v for v in views}
+    assert [v.dimension for v in views] == list(DIMENSIONS)
+    assert (by["SCOPE"].stage, by["SCOPE"].previous, by["SCOPE"].change) == (2, 1, 1)
+    assert (by["ATTRIBUTION"].change, by["ATTRIBUTION"].suggested) == (-1, 1)
+    assert by["GOVERNANCE"].change == 1 and by["GOVERNANCE"].suggested == 3
+    assert by["SCOPE"].rubric == cfg.dimensions["SCOPE"].rubric[2]
+    first = compare(current, None, {}, cfg)
+    assert all(v.previous is None and v.change is None and v.suggested is None for v in first)

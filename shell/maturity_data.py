@@ -1,0 +1,47 @@
+"""Cached wrappers for the maturity matrix page: its config, the data facts, saved assessments."""
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from revops_core import maturity
+from revops_core.config import config_dir
+from revops_core.queries import maturity as q
+from revops_core.queries.common import EVERYTHING, Scope
+from shell import data
+
+
+@st.cache_resource(show_spinner=False)
+def config() -> maturity.MaturityConfig:
+    """``config/maturity.yaml``, validated (raises ``ConfigError`` listing every problem)."""
+    return maturity.load_maturity_config(config_dir() / "maturity.yaml")
+
+
+@st.cache_data(show_spinner="Reading what the data holds…")
+def suggestions(url: str, version: str) -> dict[str, maturity.Suggestion]:
+    """The stage the data supports per dimension (dealer scorecards count as shared when
+    dealer-group users are configured in ``config/users.yaml``)."""
+    shared = any(u.role == "dealer_group" for u in data.config().users.users)
+    with data.engine(url).connect() as conn:
+        return maturity.suggest_stages(q.data_facts(conn, scorecards_shared=shared))
+
+
+@st.cache_data(show_spinner=False)
+def org_units(url: str, version: str, scope: Scope = EVERYTHING) -> list[str]:
+    with data.engine(url).connect() as conn:
+        return q.org_units(conn, scope)
+
+
+@st.cache_data(show_spinner=False)
+def history(url: str, version: str, org_unit: str | None = None, scope: Scope = EVERYTHING) -> list[q.Assessment]:
+    with data.engine(url).connect() as conn:
+        return q.assessments(conn, org_unit, scope)
+
+
+def save(url: str, org_unit: str, assessed_on: date, stages: dict[str, int],
+         evidence: dict[str, str]) -> q.Assessment:
+    """Store an assessment (raises ``ValueError`` naming every problem); the data version moves
+    on, so every cached read above refreshes."""
+    with data.engine(url).begin() as conn:
+        return q.save_assessment(conn, org_unit, assessed_on, stages, evidence)
