@@ -54,7 +54,7 @@ else:
     change = None if previous is None else current.score - previous.score
     views = maturity.compare(current.stages, None if previous is None else previous.stages, suggested, cfg)
     found = maturity.disagreements(current.stages, suggested, cfg)
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4 = st.columns([1.5, 0.9, 1.2, 0.9])
     c1.metric("Overall stage", label, help="Mean stage over the six dimensions: Tool-centric below "
               f"{cfg.thresholds.tool_centric_below:g}, Journey-centric below {cfg.thresholds.journey_centric_below:g}, "
               "else Ecosystem-centric.")
@@ -63,7 +63,8 @@ else:
               delta_description=None if previous is None else f"vs {previous.assessed_on:%d %b %Y}")
     c3.metric("Assessed on", f"{current.assessed_on:%d %b %Y}",
               help=f"{len(history)} assessment{'s' if len(history) != 1 else ''} of {current.org_unit} on record.")
-    c4.metric("Dimensions where the data disagrees", f"{len(found)} of {len(MATURITY_DIMENSIONS)}")
+    c4.metric("Data disagrees on", f"{len(found)} of {len(MATURITY_DIMENSIONS)}",
+              help="Dimensions whose self-assessed stage differs from the stage the data supports.")
 
     series = [(f"This assessment ({current.assessed_on:%d %b %Y})", current.stages)]
     if previous is not None:
@@ -75,13 +76,13 @@ else:
                            for name, stages in series for d in cfg.dimensions if d in stages])
     names = [name for name, _ in series]
     chart = alt.Chart(points, title="Stage by dimension: this assessment, the previous one and the data",
-                      height=alt.Step(34)).mark_point(size=170, filled=True, opacity=0.9).encode(
+                      height=420).mark_point(size=150, filled=True, opacity=0.9).encode(
         x=alt.X("Stage:Q", title="Stage", scale=alt.Scale(domain=[0.6, 3.4]),
                 axis=alt.Axis(values=[1, 2, 3], labelExpr="datum.value == 1 ? '1 Tool-centric' : "
-                              "datum.value == 2 ? '2 Journey-centric' : '3 Ecosystem-centric'", grid=True)),
+                              "datum.value == 2 ? '2 Journey-centric' : '3 Ecosystem-centric'", grid=True, labelLimit=200)),
         y=alt.Y("Dimension:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
         yOffset=alt.YOffset("Series:N", sort=names),
-        color=alt.Color("Series:N", sort=names, title=None,
+        color=alt.Color("Series:N", sort=names, title=None, legend=alt.Legend(labelLimit=320, orient="top"),
                         scale=alt.Scale(domain=names, range=["#9e9e9e", "#1f5aa6", "#f28e2b"][-len(names):])),
         shape=alt.Shape("Series:N", sort=names, title=None,
                         scale=alt.Scale(domain=names, range=["circle", "circle", "diamond"][-len(names):])),
@@ -126,15 +127,17 @@ if every:
     bands = pd.DataFrame({"Score": [cfg.thresholds.tool_centric_below, cfg.thresholds.journey_centric_below],
                           "Boundary": [f"Journey-centric from {cfg.thresholds.tool_centric_below:g}",
                                        f"Ecosystem-centric from {cfg.thresholds.journey_centric_below:g}"]})
+    score_scale = alt.Scale(domain=[1, 3])
     lines = alt.Chart(scores).mark_line(point=alt.OverlayMarkDef(size=80)).encode(
         x=alt.X("Assessed on:T", title="Assessed on", axis=alt.Axis(format="%b %Y")),
-        y=alt.Y("Score:Q", title="Assessment score (1–3)", scale=alt.Scale(domain=[1, 3])),
-        color=alt.Color("Org unit:N"),
+        y=alt.Y("Score:Q", title="Assessment score (1–3)", scale=score_scale),
+        color=alt.Color("Org unit:N", legend=alt.Legend(orient="top") if scores["Org unit"].nunique() > 1 else None),
         tooltip=["Org unit", alt.Tooltip("Assessed on:T", format="%d %b %Y"), alt.Tooltip("Score:Q", format=".2f"),
                  "Overall stage"])
-    rules = alt.Chart(bands).mark_rule(strokeDash=[4, 4], color="#757575").encode(y="Score:Q", tooltip=["Boundary"])
-    st.altair_chart((rules + lines).properties(title="Assessment score over time (dashed: stage boundaries)",
-                                               height=260), width="stretch")
+    rules = alt.Chart(bands).mark_rule(strokeDash=[4, 4], color="#757575").encode(
+        y=alt.Y("Score:Q", scale=score_scale), tooltip=["Boundary"])
+    st.altair_chart(alt.layer(rules, lines, title="Assessment score over time (dashed: stage boundaries)",
+                              height=320), width="stretch")
     st.dataframe(pd.DataFrame([{"Org unit": a.org_unit, "Assessed on": a.assessed_on, "Score": round(a.score, 2),
                                 "Overall stage": maturity.stage_label(a.score, cfg),
                                 **{cfg.dimension_label(d): a.stages[d] for d in cfg.dimensions}}
