@@ -92,8 +92,21 @@ def write_datasets(engine: Engine, frames: Mapping[str, pd.DataFrame], mode: str
                 counts[ds.name] = insert_frame(conn, ds.name, frames[ds.name])
         take_snapshot(conn, source, taken_at or datetime.now())
         bump_data_version(conn)
+    refresh_statistics(engine, [name for name, n in counts.items() if n])
     log.info("wrote %s", counts)
     return counts
+
+
+def refresh_statistics(engine: Engine, datasets: list[str]) -> None:
+    """Planner statistics for freshly written tables, so the first queries after a load are
+    planned on real row counts: ``ANALYZE`` each table on PostgreSQL (autovacuum may not have
+    run yet), ``PRAGMA optimize`` on SQLite; other databases keep their own schedule."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            for name in datasets:
+                conn.execute(sa.text(f'ANALYZE "{TABLES[name].name}"'))
+        elif engine.dialect.name == "sqlite":
+            conn.execute(sa.text("PRAGMA optimize"))
 
 
 def take_snapshot(conn: Connection, source: str, taken_at: datetime) -> int:
