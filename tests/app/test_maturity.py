@@ -35,7 +35,7 @@ def test_latest_assessment_against_previous_and_the_data(open_page, sample_engin
     assert shown["Assessed on"] == "25 Sep 2026"
     found = maturity.disagreements(current.stages, suggested, mcfg)
     assert found, "the sample company is built so that the data disagrees somewhere"
-    assert shown["Dimensions where the data disagrees"] == f"{len(found)} of 6"
+    assert shown["Data disagrees on"] == f"{len(found)} of 6"
     warning = " ".join(w.value for w in at.warning)
     for d in found:
         assert d.message in warning
