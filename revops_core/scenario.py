@@ -117,18 +117,21 @@ def share_path(
     METRICS.md "Backlog schedule and the EV scenario".
 
     ``"linear"``: the line through (baseline year, baseline share) and (2030, target),
-    extended at the same yearly step before the baseline year and after 2030.
+    continuing at the same yearly step after 2030.
     ``"s"``: the logistic L(y) = 1 / (1 + exp(-k (y - m))) (k = ``s_steepness``,
     m = ``s_midpoint``) rescaled to pass exactly through both anchors:
     s(y) = baseline + (target - baseline) * (L(y) - L(b)) / (L(2030) - L(b)).
     Both are clipped to [0, 1], hit both anchors exactly and are flat when the target
-    equals the baseline share. Raises ``ScenarioError`` (a ``ValueError``) when the
+    equals the baseline share. Years before the baseline year hold the baseline share (METRICS.md
+    draws the path from the baseline on; the baseline share is the last known actual), so plan
+    and scenario agree there and those years keep the schedule unchanged. Raises ``ScenarioError`` (a ``ValueError``) when the
     baseline year is not before 2030 or the curve cannot be drawn.
     """
     _check_drawable(target_2030, params)
     fraction = _linear_fraction if params.curve == "linear" else _s_fraction
     return {
-        year: _clip(_between(params.baseline_share, target_2030, fraction(year, params)))
+        year: params.baseline_share if year < params.baseline_year
+        else _clip(_between(params.baseline_share, target_2030, fraction(year, params)))
         for year in years
     }
 
@@ -230,7 +233,8 @@ def scenario_revenue(
 
     Covers the years of ``s_path`` (which ``p_path`` must cover too) and every powertrain
     code; ``schedule`` years outside them are ignored. With s == p the result equals the
-    schedule exactly.
+    schedule exactly. A powertrain group with no revenue in a year stays 0 even where its
+    factor is undefined (plan share 0 or 1); with revenue there, ``ScenarioError`` says why.
     """
     missing = sorted(set(s_path) - set(p_path))
     if missing:
@@ -238,9 +242,23 @@ def scenario_revenue(
     by_year = normalize(schedule, s_path)
     out: dict[int, dict[str, float]] = {}
     for year, amounts in by_year.items():
-        factor = factors(s_path[year], p_path[year], year)
+        s, p = s_path[year], p_path[year]
+        if p in (0.0, 1.0) and s != p:  # one group's factor is undefined: fine only without revenue
+            undefined = ("PHEV", "BEV") if p == 0.0 else ("ICE", "HEV")
+            if not any(amounts[code] for code in undefined):
+                out[year] = {code: 0.0 if code in undefined else amounts[code] * _defined_factor(code, s, p)
+                             for code in POWERTRAINS}
+                continue
+        factor = factors(s, p, year)
         out[year] = {code: amounts[code] * factor[code] for code in POWERTRAINS}
     return out
+
+
+def _defined_factor(code: str, s: float, p: float) -> float:
+    """The factor of ``code`` where only the other group's factor is undefined."""
+    if code == AGNOSTIC:
+        return 1.0
+    return s / p if code in ("PHEV", "BEV") else (1.0 - s) / (1.0 - p)
 
 
 def normalize(schedule: Schedule, years: Iterable[int] = YEARS) -> dict[int, dict[str, float]]:

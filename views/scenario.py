@@ -133,7 +133,10 @@ schedule = data.schedule(f.url, f.version, f.as_of)
 try:
     results = [scenario_data.run(f.url, f.version, f.as_of, t, spec.params, target_mix) for t in spec.targets]
 except ScenarioError as exc:
-    st.error(f"These settings cannot be computed: {exc}. Change the baseline share or the plan's 2030 share.",
+    st.error(f"These settings cannot be computed: {exc}. The plan path continues after 2030 at the same "
+             "yearly step, so a plan 2030 share far from the baseline share reaches 100% (or 0%) EV before "
+             "2035 while the backlog still holds revenue of the other powertrains; choose a plan 2030 share "
+             "closer to the baseline share.",
              icon=":material/error:")
     st.stop()
 

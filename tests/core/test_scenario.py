@@ -63,11 +63,11 @@ SCHEDULE = {
         (0.0, DEFAULT, {2029: 0.04, 2030: 0.0, 2031: 0.0, 2035: 0.0}),
         # flat: target equals the baseline share
         (0.2, DEFAULT, {2025: 0.2, 2030: 0.2, 2035: 0.2}),
-        # baseline (2027, 10%), step 0.1: 2026 = 0.0, 2025 = -0.1 clipped to 0, 2028 = 0.2
+        # baseline (2027, 10%), step 0.1: 2028 = 0.2; before 2027 the baseline share holds
         (
             0.4,
             PathParams(baseline_year=2027, baseline_share=0.1),
-            {2025: 0.0, 2026: 0.0, 2027: 0.1, 2028: 0.2, 2030: 0.4, 2032: 0.6},
+            {2025: 0.1, 2026: 0.1, 2027: 0.1, 2028: 0.2, 2030: 0.4, 2032: 0.6},
         ),
     ],
 )
@@ -208,6 +208,30 @@ def test_undefined_factor_surfaces_from_run_scenario_with_its_year() -> None:
 
 
 # --- scenario revenue -------------------------------------------------------------------
+
+
+def test_years_before_a_late_baseline_keep_the_schedule() -> None:
+    # Baseline (2029, 20%), plan 40%: p(2030) = 0.4, s(2030) = 0.7 for T = 0.7; 2025-2028 hold 0.2
+    # in both paths, so every factor there is 1 (no plan share of 0 before the baseline).
+    params = PathParams(baseline_year=2029)
+    result = run_scenario(SCHEDULE, 0.7, params)
+    for year in (2025, 2026, 2027, 2028):
+        assert result.share_path[year] == result.plan_path[year] == 0.2
+        assert result.revenue[year] == normalize(SCHEDULE)[year]
+    assert result.share_path[2029] == 0.2 and result.share_path[2030] == 0.7
+
+
+def test_plan_reaching_100_percent_is_fine_without_ice_hev_revenue_that_year() -> None:
+    # Plan 60% from (2025, 20%): step 0.08, p(2035) = 1.0. T = 0.5: s(2035) = 0.8.
+    params = PathParams(plan_2030=0.6)
+    ev_only_2035 = {**SCHEDULE, 2035: {"BEV": 10.0, "AGNOSTIC": 5.0}}
+    result = run_scenario(ev_only_2035, 0.5, params)
+    assert result.plan_path[2035] == 1.0
+    assert result.revenue[2035] == pytest.approx({"BEV": 8.0, "PHEV": 0.0, "ICE": 0.0, "HEV": 0.0,
+                                                  "AGNOSTIC": 5.0})  # BEV x 0.8 / 1.0
+    with_ice = {**SCHEDULE, 2035: {"BEV": 10.0, "ICE": 4.0}}
+    with pytest.raises(ScenarioError, match="ICE/HEV factor is undefined in 2035"):
+        run_scenario(with_ice, 0.5, params)
 
 
 @pytest.mark.parametrize(
