@@ -305,19 +305,23 @@ class HeatmapCell:
     revenue: float
     conversion_rate: float | None
     revenue_per_lead: float | None
+    sourced_revenue: float = 0.0
+    sourced_share: float | None = None  # marketing-sourced revenue / revenue: where martech creates value
 
 
 def heatmap(conn: Connection, start: date, end: date, segment_level: str,
-            scope: Scope = EVERYTHING) -> list[HeatmapCell]:
-    """Journey x segment cells: leads, sold, revenue, conversion rate and revenue per lead.
+            scope: Scope = EVERYTHING, parties: tuple[str, ...] = ("OEM", "MEDIA")) -> list[HeatmapCell]:
+    """Journey x segment cells: leads, sold, revenue, conversion rate, revenue per lead, and the
+    marketing-sourced revenue with its share of revenue (METRICS.md ecosystem scorecard:
+    ``sourced_revenue``; ``parties`` are the config's marketing parties).
 
     ``segment_level`` is ``region`` or ``dealer_group``.
     """
     if segment_level not in ("region", "dealer_group"):
         raise ValueError(f"segment must be region or dealer_group, not {segment_level!r}")
     return [HeatmapCell(c.journey, c.segment, c.leads, c.sold, c.revenue, ratio(c.sold, c.leads),
-                        ratio(c.revenue, c.leads))
-            for c in q.heatmap_cells(conn, start, end, segment_level, scope)]
+                        ratio(c.revenue, c.leads), c.sourced, ratio(c.sourced, c.revenue))
+            for c in q.heatmap_cells(conn, start, end, segment_level, scope, parties)]
 
 
 def default_window(as_of: date, lead_range: tuple[date, date] | None, days: int = 90) -> tuple[date, date]:

@@ -37,7 +37,7 @@ def funnel(url: str, version: str, start: date, end: date, journey: str | None, 
 def heatmap(url: str, version: str, start: date, end: date, segment_level: str,
             scope: Scope = EVERYTHING) -> list[sc.HeatmapCell]:
     with data.engine(url).connect() as conn:
-        return sc.heatmap(conn, start, end, segment_level, scope)
+        return sc.heatmap(conn, start, end, segment_level, scope, data.config().rules.ecosystem.marketing_parties)
 
 
 TABLE_KPIS = ("composite_score", "quartile", *sc.KPIS)

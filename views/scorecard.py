@@ -84,37 +84,48 @@ st.subheader("Where the ecosystem converts: journey × segment")
 h1, h2 = st.columns(2)
 segment = h1.radio("Segment", ["region", "dealer_group"], format_func=sc.LEVEL_LABELS.get, horizontal=True,
                    key="eco_heat_segment")
-value = h2.radio("Colour by", ["conversion_rate", "revenue_per_lead"], horizontal=True, key="eco_heat_value",
-                 format_func={"conversion_rate": "Conversion rate", "revenue_per_lead": "Revenue per lead"}.get)
+MEASURES = {  # colour-by option -> (label, value format, cell label, legend title)
+    "conversion_rate": ("Conversion rate", ".0%", lambda c: formatting.percent(c.conversion_rate, 0), "Conversion rate"),
+    "sourced_share": ("Marketing-sourced share of revenue", ".0%", lambda c: formatting.percent(c.sourced_share, 0),
+                      "Sourced share"),
+    "revenue_per_lead": ("Revenue per lead (US$)", "$,.0f", lambda c: formatting.money(c.revenue_per_lead),
+                         "US$ per lead"),
+}
+value = h2.radio("Colour by", list(MEASURES), horizontal=True, key="eco_heat_value",
+                 format_func=lambda m: MEASURES[m][0].removesuffix(" (US$)"))
 cells = sd.heatmap(f.url, f.version, start, end, segment)
 if not cells:
     st.info("No leads were created in this window, so there is nothing to map.")
 else:
     seg_title = sc.LEVEL_LABELS[segment]
-    is_rate = value == "conversion_rate"
+    title, value_format, cell_label, legend_title = MEASURES[value]
     frame = pd.DataFrame([{
         "Journey": journey_label.get(c.journey, c.journey), seg_title: c.segment, "value": getattr(c, value),
-        "label": formatting.percent(c.conversion_rate, 0) if is_rate else formatting.money(c.revenue_per_lead),
+        "label": cell_label(c),
         "Leads": formatting.count(c.leads), "Sold": formatting.count(c.sold), "Revenue": formatting.money(c.revenue),
         "Conversion rate": formatting.percent(c.conversion_rate),
+        "Marketing-sourced revenue": formatting.money(c.sourced_revenue),
+        "Sourced share": formatting.percent(c.sourced_share),
         "Revenue per lead": formatting.money(c.revenue_per_lead)} for c in cells])
     rows_shown = int(frame[seg_title].nunique())
-    legend = alt.Legend(format=".0%" if is_rate else "$,.0f", title="Conversion rate" if is_rate else "US$ per lead",
+    legend = alt.Legend(format=value_format, title=legend_title,
                         orient="right", gradientLength=max(60, 34 * rows_shown - 10))
-    base = alt.Chart(frame, title=f"{'Conversion rate' if is_rate else 'Revenue per lead (US$)'} by journey and "
-                                  f"{seg_title.lower()}", height=130 + 34 * rows_shown)
+    base = alt.Chart(frame, title=f"{title} by journey and {seg_title.lower()}", height=130 + 34 * rows_shown)
     heat = base.mark_rect().encode(
         x=alt.X("Journey:N", title="Journey", axis=alt.Axis(labelAngle=0, orient="top")),
         y=alt.Y(f"{seg_title}:N", title=seg_title, axis=alt.Axis(labelLimit=220)),
         color=alt.Color("value:Q", title=None, scale=alt.Scale(scheme="blues"), legend=legend),
-        tooltip=["Journey", seg_title, "Leads", "Sold", "Conversion rate", "Revenue", "Revenue per lead"])
+        tooltip=["Journey", seg_title, "Leads", "Sold", "Conversion rate", "Revenue", "Marketing-sourced revenue",
+                 "Sourced share", "Revenue per lead"])
     text = base.mark_text(fontSize=12).encode(
         x="Journey:N", y=f"{seg_title}:N", text="label:N",
         color=alt.condition(alt.datum.value > frame["value"].max() * 0.6, alt.value("white"), alt.value("#222")))
     st.altair_chart(heat + text, width="stretch")
     st.caption("Coloured by **conversion rate** (sold / leads) by default: it compares segments within a journey "
                "on the same footing, whereas revenue per lead is dominated by the journey's ticket size (a fleet "
-               "deal against a service visit) and mostly shows the journey mix. Pale cells in a row are the gaps "
+               "deal against a service visit) and mostly shows the journey mix. **Marketing-sourced share** is the "
+               f"part of the revenue whose first touch before the sale came from {' or '.join(eco.marketing_parties)}: where "
+               "martech creates the value, and where dealers sell without it. Pale cells in a row are the gaps "
                "to close; blank cells had no leads. All journeys are shown here whatever the journey filter.")
 
 # --- lead-handling funnel -----------------------------------------------------------------------

@@ -94,6 +94,7 @@ class HeatCell:
     leads: int
     sold: int
     revenue: float
+    sourced: float = 0.0  # revenue of sold leads whose first touch (up to the sale) was by marketing
 
 
 def entity_column(level: str) -> sa.ColumnElement:
@@ -195,9 +196,8 @@ def marketing_revenue(conn: Connection, start: date, end: date, level: str, part
     function over the joined touchpoints made PostgreSQL scan the whole table).
     """
     l, tp = T["leads"], T["touchpoints"]  # noqa: E741
-    before_sale = sa.and_(tp.c.lead_id == l.c.lead_id, tp.c.ts <= l.c.sold_at)
-    first_party = (sa.select(tp.c.party).where(before_sale).order_by(tp.c.ts, tp.c.channel).limit(1)
-                   .scalar_subquery())
+    before_sale = _before_sale()
+    first_party = _first_party()
     any_marketing = sa.exists().where(before_sale, tp.c.party.in_(parties))
     rev = sa.func.coalesce(l.c.sold_revenue, 0.0)
     ent = entity_column(level)
@@ -207,6 +207,17 @@ def marketing_revenue(conn: Connection, start: date, end: date, level: str, part
          .where(_lead_where(start, end, journey, scope), l.c.sold_at.is_not(None))
          .group_by(ent))
     return {str(e): MarketingRevenue(float(s), float(i)) for e, s, i in conn.execute(q)}
+
+
+def _before_sale() -> ColumnElement[bool]:
+    l, tp = T["leads"], T["touchpoints"]  # noqa: E741
+    return sa.and_(tp.c.lead_id == l.c.lead_id, tp.c.ts <= l.c.sold_at)
+
+
+def _first_party() -> sa.ScalarSelect:
+    """Party of a lead's first touchpoint up to its sale (earliest ``ts``, ties by channel name)."""
+    tp = T["touchpoints"]
+    return sa.select(tp.c.party).where(_before_sale()).order_by(tp.c.ts, tp.c.channel).limit(1).scalar_subquery()
 
 
 def dealer_month_sums(conn: Connection, start: date, end: date, level: str, scope: Scope) -> dict[str, DealerMonthSums]:
@@ -240,16 +251,21 @@ def funnel_counts(conn: Connection, start: date, end: date, sla_minutes: float, 
     return FunnelCounts(*(int(v or 0) for v in conn.execute(q).one()))
 
 
-def heatmap_cells(conn: Connection, start: date, end: date, segment_level: str, scope: Scope) -> list[HeatCell]:
-    """Leads, sold leads and sold revenue per journey and segment (region or dealer group)."""
+def heatmap_cells(conn: Connection, start: date, end: date, segment_level: str, scope: Scope,
+                  parties: tuple[str, ...] = ("OEM", "MEDIA")) -> list[HeatCell]:
+    """Leads, sold leads, sold revenue and marketing-sourced revenue (first touch up to the sale by
+    one of ``parties``, as ``marketing_revenue``) per journey and segment (region or dealer group)."""
     l = T["leads"]  # noqa: E741
     seg = entity_column(segment_level)
     sold = l.c.sold_at.is_not(None)
+    rev = sa.func.coalesce(l.c.sold_revenue, 0.0)
+    sourced = sa.case((sa.and_(sold, _first_party().in_(parties)), rev), else_=0.0)
     q = (sa.select(l.c.journey, seg, sa.func.count(), _count_if(sold),
-                   sa.func.coalesce(sa.func.sum(sa.case((sold, sa.func.coalesce(l.c.sold_revenue, 0.0)), else_=0.0)), 0.0))
+                   sa.func.coalesce(sa.func.sum(sa.case((sold, rev), else_=0.0)), 0.0),
+                   sa.func.coalesce(sa.func.sum(sourced), 0.0))
          .select_from(_leads_join()).where(_lead_where(start, end, None, scope))
          .group_by(l.c.journey, seg).order_by(l.c.journey, seg))
-    return [HeatCell(str(j), str(s), int(n), int(k), float(r)) for j, s, n, k, r in conn.execute(q)]
+    return [HeatCell(str(j), str(s), int(n), int(k), float(r), float(m)) for j, s, n, k, r, m in conn.execute(q)]
 
 
 def _median_by(group_col: sa.ColumnElement, value_col: sa.ColumnElement,

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from tests.app.conftest import metric_values
 
 from revops_core import formatting
@@ -88,3 +90,25 @@ def test_empty_window_and_reversed_window(open_page) -> None:
     assert metric_values(at)["Conversion rate"] == "n/a"
     at.date_input(key="eco_end").set_value(date(2019, 1, 1)).run()
     assert [w.value for w in at.warning] == ["Choose a window whose first day is on or before its last day."]
+
+
+def test_heatmap_by_marketing_sourced_share(open_page, sample_engine, cfg) -> None:
+    import json
+
+    at = open_page(PAGE)
+    at.radio(key="eco_heat_value").set_value("sourced_share").run()
+    assert not at.exception
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert spec["layer"][0]["title"] == "Marketing-sourced share of revenue by journey and region"
+    start, end = at.date_input(key="eco_start").value, at.date_input(key="eco_end").value
+    with sample_engine.connect() as conn:
+        cells = sc.heatmap(conn, start, end, "region", parties=cfg.rules.ecosystem.marketing_parties)
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    proto = at.get("vega_lite_chart")[0].proto
+    data = proto.data.data if proto.data.data else proto.datasets[0].data.data
+    shown = convert_arrow_bytes_to_pandas_df(data)
+    assert list(shown["label"]) == [formatting.percent(c.sourced_share, 0) for c in cells]
+    expected = [float("nan") if c.sourced_share is None else c.sourced_share for c in cells]  # no revenue: blank
+    assert list(shown["value"]) == pytest.approx(expected, nan_ok=True)
+    assert 0 < sum(c.sourced_revenue for c in cells) < sum(c.revenue for c in cells)

@@ -290,6 +290,16 @@ def test_heatmap_cells(eco: Engine, cfg: AppConfig) -> None:
     assert (west.leads, west.sold, west.conversion_rate, west.revenue_per_lead) == (3, 1, pytest.approx(1 / 3),
                                                                                   pytest.approx(1000 / 3))
     assert cells[("FLEET", "West")].revenue_per_lead == 100_000.0
+    # sourced: a1's first touch is MEDIA (1,000 of 1,000); a6's is DEALER (its MEDIA touch comes after
+    # the sale); b1's two 07:00 touches tie and "Dealer website" sorts before "Display": DEALER
+    assert (west.sourced_revenue, west.sourced_share) == (1000.0, 1.0)
+    assert (cells[("FLEET", "West")].sourced_revenue, cells[("FLEET", "West")].sourced_share) == (0.0, 0.0)
+    east = cells[("EV_LAUNCH", "East")]
+    assert (east.revenue, east.sourced_revenue, east.sourced_share) == (500.0, 0.0, 0.0)
+    with eco.connect() as conn:
+        dealer_sourced = {(c.journey, c.segment): c.sourced_revenue
+                          for c in heatmap(conn, START, END, "region", parties=("DEALER",))}
+    assert dealer_sourced == {("EV_LAUNCH", "West"): 0.0, ("FLEET", "West"): 100_000.0, ("EV_LAUNCH", "East"): 500.0}
 
 
 # ---- pure functions --------------------------------------------------------------------------
