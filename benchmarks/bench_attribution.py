@@ -18,7 +18,8 @@ from typing import Any
 
 from common import default_url, peak_rss_mb, seeded_engine
 
-from revops_core.attribution import heuristic_credits, markov_credits
+from revops_core.attribution import (credits_by_effect, heuristic_credits, markov_credits,
+                                     markov_removal_effects_from_transitions)
 from revops_core.attribution_report import AttributionReport, attribution_report
 from revops_core.config import load_config
 from revops_core.martech import MartechReport, martech_report
@@ -28,7 +29,7 @@ from revops_core.queries.common import EVERYTHING
 
 def size(out: Any) -> str:
     if isinstance(out, AttributionReport):
-        return f"{out.attributed_sales:,} sales, {out.markov_leads:,} paths ({out.markov_distinct_paths:,} distinct)"
+        return f"{out.attributed_sales:,} sales, {out.markov_leads:,} paths ({out.markov_conversions:,} converting)"
     if isinstance(out, MartechReport):
         return f"{len(out.tools)} tools"
     if hasattr(out, "__len__"):
@@ -55,6 +56,7 @@ def main() -> None:
     ap.add_argument("--db", help="database URL (default: data/bench_<scale>.db or $BENCH_DB_URL)")
     ap.add_argument("--reseed", action="store_true")
     ap.add_argument("--days", type=int, default=90, help="window length ending at the last sale (default 90)")
+    ap.add_argument("--paths", action="store_true", help="also time the path-based Markov the report used before")
     args = ap.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
     engine = seeded_engine(args.db or default_url(args.scale), args.scale, reseed=args.reseed)
@@ -77,9 +79,15 @@ def main() -> None:
             conn, start, end, half_life, EVERYTHING, time_decay_in_sql=False).credits)
         measure("  time decay streamed (yield_per chunks)", lambda: heuristic_credits(
             "time_decay", q.iter_sold_paths(conn, start, end, EVERYTHING), half_life))
-        paths = measure("  Markov paths grouped in SQL", lambda: q.markov_paths(conn, start, end, EVERYTHING))
-        measure("  Markov exact solve (Python)", lambda: markov_credits(
-            [(p.channels, p.converted, p.count) for p in paths], 1.0))
+        steps = measure("  Markov transitions summed in SQL (LAG/LEAD)",
+                        lambda: q.markov_transitions(conn, start, end, EVERYTHING))
+        measure("  Markov exact solve from transitions (Python)", lambda: credits_by_effect(
+            markov_removal_effects_from_transitions(steps), 1.0))
+        if args.paths:
+            paths = measure("  Markov distinct paths grouped in SQL (cross-check)",
+                            lambda: q.markov_paths(conn, start, end, EVERYTHING))
+            measure("  Markov exact solve from paths (Python)", lambda: markov_credits(
+                [(p.channels, p.converted, p.count) for p in paths], 1.0))
         measure("martech report (ROI, tools)", lambda: martech_report(conn, start, end, cfg))
         year = end - timedelta(days=364)
         measure("attribution report over 365 days", lambda: attribution_report(conn, year, end, cfg))

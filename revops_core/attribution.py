@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -189,11 +189,55 @@ def markov_removal_effects(paths: Iterable[MarkovPath]) -> dict[str, float]:
     channels, counts = _transition_counts(aggregate_paths(paths))
     if not channels:
         return {}
+    return _effects(channels, counts)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """Lead count of one first-order step: ``origin`` None is the start state; ``target`` None
+    is the end of the path, in conv when ``converted`` else in null."""
+
+    origin: str | None
+    target: str | None
+    converted: bool
+    count: int
+
+
+def markov_removal_effects_from_transitions(transitions: Iterable[Transition]) -> dict[str, float]:
+    """``markov_removal_effects`` from transition counts already summed (in SQL at scale).
+
+    The same chain as building it from paths: every path contributes start -> first touch,
+    each consecutive pair, and last touch -> conv or null, weighted by its lead count.
+    """
+    steps = [t for t in transitions if t.count]
+    channels = sorted({c for t in steps for c in (t.origin, t.target) if c is not None})
+    if not channels:
+        return {}
+    state = {channel: i for i, channel in enumerate(channels, start=1)}
+    conv, null = len(channels) + 1, len(channels) + 2
+    counts = np.zeros((len(channels) + 1, len(channels) + 3))
+    for t in steps:
+        origin = 0 if t.origin is None else state[t.origin]
+        target = state[t.target] if t.target is not None else (conv if t.converted else null)
+        counts[origin, target] += t.count
+    return _effects(channels, counts)
+
+
+def _effects(channels: Sequence[str], counts: np.ndarray) -> dict[str, float]:
     base = _conversion_probability(counts)
     if base <= 0.0:
         return {channel: 0.0 for channel in channels}
     return {channel: _clip_unit(1.0 - _conversion_probability(counts, removed=state) / base)
             for state, channel in enumerate(channels, start=1)}
+
+
+def credits_by_effect(effects: Mapping[str, float], attributed_revenue: float) -> dict[str, float]:
+    """Share ``attributed_revenue`` by removal-effect shares; ``{}`` when the effects sum to 0."""
+    total = math.fsum(effects.values())
+    if total <= 0.0:
+        logger.warning("Markov attribution: no converting path in the window; no credits")
+        return {}
+    return {channel: attributed_revenue * effect / total for channel, effect in effects.items()}
 
 
 def markov_credits(paths: Iterable[MarkovPath], attributed_revenue: float) -> dict[str, float]:
@@ -203,12 +247,7 @@ def markov_credits(paths: Iterable[MarkovPath], attributed_revenue: float) -> di
     exactly when no path converts (or there are no paths), there is nothing to share by:
     the result is ``{}``, logged, and nothing is raised.
     """
-    effects = markov_removal_effects(paths)
-    total = math.fsum(effects.values())
-    if total <= 0.0:
-        logger.warning("Markov attribution: no converting path in the window; no credits")
-        return {}
-    return {channel: attributed_revenue * effect / total for channel, effect in effects.items()}
+    return credits_by_effect(markov_removal_effects(paths), attributed_revenue)
 
 
 def _transition_counts(distinct: Sequence[DistinctPath]) -> tuple[list[str], np.ndarray]:

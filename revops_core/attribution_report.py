@@ -7,8 +7,10 @@
   ``power()``) are summed per channel in SQL, one row per channel back;
 - time decay without ``power()`` (older SQLite builds) streams the sold leads' touches in
   chunks through ``attribution.heuristic_credits``;
-- Markov gets the distinct paths of the leads created in the window with their counts and
-  solves the absorbing chain exactly in ``attribution.markov_credits``.
+- Markov gets the first-order transition counts of the leads created in the window, paired
+  and summed in SQL (``LAG``/``LEAD``), and solves the absorbing chain exactly in
+  ``attribution.markov_removal_effects_from_transitions`` (the same chain as from the
+  distinct paths of ``queries.attribution.markov_paths``, which the tests cross-check).
 
 The invariant: every model's credits sum to the attributed revenue (sold revenue of the
 window's sold leads with at least one touchpoint up to ``sold_at``), which is queried on its
@@ -34,8 +36,9 @@ from revops_core.attribution import (
     AttributionError,
     ChannelRange,
     channel_ranges,
+    credits_by_effect,
     heuristic_credits,
-    markov_credits,
+    markov_removal_effects_from_transitions,
 )
 from revops_core.config import AppConfig
 from revops_core.queries import attribution as q
@@ -73,7 +76,6 @@ class AttributionReport:
     disagreements: tuple[str, ...]
     markov_leads: int
     markov_conversions: int
-    markov_distinct_paths: int
     half_life_days: float
     time_decay_in_sql: bool
     notes: tuple[str, ...] = field(default=())
@@ -118,15 +120,16 @@ def attribution_report(conn: Connection, start: date, end: date, cfg: AppConfig,
     if "time_decay" not in credits:
         credits["time_decay"] = heuristic_credits("time_decay", q.iter_sold_paths(conn, start, end, scope),
                                                   half_life)
-    paths = q.markov_paths(conn, start, end, scope)
-    credits["markov"] = markov_credits(((p.channels, p.converted, p.count) for p in paths), revenue)
+    transitions = q.markov_transitions(conn, start, end, scope)
+    credits["markov"] = credits_by_effect(markov_removal_effects_from_transitions(transitions), revenue)
+    ends = [t for t in transitions if t.target is None]
     credits = {model: credits[model] for model in MODELS}
     ranges = tuple(channel_ranges(credits))
     notes = _notes(credits, revenue, sales_without, revenue_without)
     return AttributionReport(
         start, end, revenue, sales, revenue_without, sales_without, credits, ranges,
         tuple(disagreement_text(r, credits) for r in ranges if r.models_disagree),
-        sum(p.count for p in paths), sum(p.count for p in paths if p.converted), len(paths),
+        sum(t.count for t in ends), sum(t.count for t in ends if t.converted),
         half_life, heuristic.time_decay_in_sql, notes)
 
 

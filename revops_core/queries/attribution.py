@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.expression import ColumnElement
 
-from revops_core.attribution import SoldPath, Touch
+from revops_core.attribution import SoldPath, Touch, Transition
 from revops_core.queries.common import T, Scope, days_between, dealer_filter
 
 PATH_SEPARATOR = "\x1f"
@@ -260,6 +260,36 @@ def markov_paths(conn: Connection, start: date, end: date, scope: Scope) -> list
          .order_by(p.path, p.converted))
     return [MarkovPathRow(tuple(str(path).split(PATH_SEPARATOR)), bool(conv), int(n))
             for path, conv, n in conn.execute(q)]
+
+
+def markov_transitions(conn: Connection, start: date, end: date, scope: Scope) -> list[Transition]:
+    """First-order transition counts of the leads created in the window, summed in SQL.
+
+    The same touches as ``markov_paths`` (a converted lead's touches up to its sale, ordered by
+    ``ts`` then channel), but each touch is paired with its neighbours by ``LAG``/``LEAD`` and
+    the pairs are counted with GROUP BY, so only (channels + 1)^2 rows leave the database
+    however many leads and paths there are. Leads with no touch are left out.
+    """
+    l, tp = T["leads"], T["touchpoints"]  # noqa: E741
+    converted = sa.case((l.c.sold_at.is_not(None), 1), else_=0)
+    counts_touch = sa.or_(l.c.sold_at.is_(None), tp.c.ts <= l.c.sold_at)
+    joined = _leads_from(scope).join(tp, tp.c.lead_id == l.c.lead_id)
+    where = sa.and_(in_window(l.c.created_at, start, end), counts_touch, _scope_where(scope))
+    order = (tp.c.ts, tp.c.channel)
+    touches = (sa.select(tp.c.channel.label("channel"), converted.label("converted"),
+                         sa.func.lag(tp.c.channel).over(partition_by=tp.c.lead_id, order_by=order).label("prev"),
+                         sa.func.lead(tp.c.channel).over(partition_by=tp.c.lead_id, order_by=order).label("nxt"))
+               .select_from(joined).where(where).cte("touches"))
+    t = touches.c
+    inbound = (sa.select(sa.literal(0).label("kind"), t.prev.label("origin"), t.channel.label("target"),
+                         sa.literal(0).label("converted"), sa.func.count().label("n"))
+               .group_by(t.prev, t.channel))
+    ending = (sa.select(sa.literal(1).label("kind"), t.channel.label("origin"), sa.null().label("target"),
+                        t.converted.label("converted"), sa.func.count().label("n"))
+              .where(t.nxt.is_(None)).group_by(t.channel, t.converted))
+    rows = conn.execute(sa.union_all(inbound, ending))
+    return [Transition(None if origin is None else str(origin), None if kind else str(target), bool(conv), int(n))
+            for kind, origin, target, conv, n in rows]
 
 
 def segment_rows(conn: Connection, start: date, end: date, scope: Scope) -> list[SegmentRow]:
