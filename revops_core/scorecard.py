@@ -83,8 +83,10 @@ class ScorecardRow:
 
     def to_json(self) -> dict[str, Any]:
         """The row of ``scorecard --json``: exactly ``JSON_KEYS``."""
-        return {**{k: self.kpis.get(k) for k in KPIS}, "composite_score": self.composite_score,
-                "quartile": self.quartile}
+        kpis = {k: self.kpis.get(k) for k in KPIS}
+        if kpis.get("leads") is not None:
+            kpis["leads"] = int(kpis["leads"])  # a count: 694, not 694.0
+        return {**kpis, "composite_score": self.composite_score, "quartile": self.quartile}
 
 
 @dataclass(frozen=True)

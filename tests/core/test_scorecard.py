@@ -265,6 +265,8 @@ def test_json_has_exactly_the_issue_keys(eco: Engine, cfg: AppConfig) -> None:
     assert list(out) == ["rows"] and list(out["rows"]) == ["East", "West"]
     assert tuple(out["rows"]["West"]) == JSON_KEYS == (*KPIS, "composite_score", "quartile")
     assert out["rows"]["West"]["quartile"] == 1 and out["rows"]["East"]["csat"] is None
+    west_leads = out["rows"]["West"]["leads"]
+    assert type(west_leads) is int and west_leads == 4  # a1 a2 a3 a6: a count prints as 4, not 4.0
 
 
 def test_funnel_counts(eco: Engine, cfg: AppConfig) -> None:
