@@ -59,6 +59,11 @@ def backlog_schedule(conn: Connection, as_of: date, scope: Scope = EVERYTHING,
     return dict(sorted(out.items()))
 
 
+def scheduled_after(schedule: Schedule, year: int) -> float:
+    """Remaining backlog scheduled in the calendar years after ``year`` (all powertrains)."""
+    return sum(amount for y, amounts in schedule.items() if y > year for amount in amounts.values())
+
+
 def backlog_select(as_of: date):  # noqa: ANN201 - a SQLAlchemy Select
     """Per counted award: remaining backlog at D (re-exported for callers of this module)."""
     return q.backlog_by_award(as_of)

@@ -30,6 +30,13 @@ def schedule(url: str, version: str, as_of: date, scope: Scope = EVERYTHING) -> 
 
 
 @st.cache_data(show_spinner=False)
+def scheduled_after_last_year(url: str, version: str, as_of: date, scope: Scope = EVERYTHING) -> float:
+    """Backlog scheduled after the last year the schedule chart shows."""
+    with engine(url).connect() as conn:
+        return backlog.scheduled_after(backlog.backlog_schedule(conn, as_of, scope), SCHEDULE_LAST_YEAR)
+
+
+@st.cache_data(show_spinner=False)
 def brr_trend(url: str, version: str, as_of: date, quarters: int = 8, scope: Scope = EVERYTHING) -> backlog.BrrTrend:
     with engine(url).connect() as conn:
         return backlog.brr_by_quarter(conn, as_of, config(), quarters, scope)

@@ -22,7 +22,7 @@ def tile(cfg: AppConfig, key: str, value: float | None, previous: float | None,
                   delta=None if delta is None else formatting.signed_delta(kind, delta),
                   delta_color="normal" if higher_is_better else "inverse",
                   delta_description="vs last quarter" if delta is not None else None,
-                  chart_data=[0.0 if v is None else float(v) for v in trend] if any(v is not None for v in trend) else None,
+                  chart_data=[float(v) for v in trend if v is not None] or None,  # n/a points left out, not drawn as 0
                   chart_type="line", help=band.benchmark or None)
         st.markdown(band_markdown(band))
 

@@ -16,7 +16,8 @@ cfg = data.config()
 
 st.title("Backlog & platform awards")
 st.caption(f"As of **{f.as_of:%d %B %Y}**. Backlog = lifetime value of live awards plus approved ECO revenue, "
-           "minus the revenue already recognised on them, each award floored at 0.")
+           "minus the revenue already recognised on them, each award floored at 0. Awards are programmes with "
+           "OEM and Tier-1 customers of every segment: the sidebar's segment filter does not apply on this page.")
 
 # --- waterfall -----------------------------------------------------------------------------------
 st.subheader("Backlog waterfall")
@@ -55,8 +56,11 @@ if sched.empty:
 else:
     st.altair_chart(charts.schedule_chart(sched, cfg, f"Remaining backlog by calendar year to {bk.SCHEDULE_LAST_YEAR}, "
                                           "by powertrain (US$)"), width="stretch")
+    later = bk.scheduled_after_last_year(f.url, f.version, f.as_of)
     st.caption("Each award's remaining backlog is spread evenly over its months from the later of SOP and the month "
-               "after the as-of date to EOP.")
+               "after the as-of date to EOP."
+               + (f" A further {formatting.money(later)} falls after {bk.SCHEDULE_LAST_YEAR} and is not drawn."
+                  if later > 0 else ""))
 
 # --- BRR by quarter ------------------------------------------------------------------------------
 st.subheader("Backlog replenishment rate by quarter")

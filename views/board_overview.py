@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from revops_core import bands, formatting
-from revops_core.contract import CERTIFICATIONS, SEGMENTS
+from revops_core.contract import CERTIFICATIONS
 from revops_core.risks import risk_scores
 from shell import certifications_data, data, filters
 from shell.tiles import BADGE, tile
@@ -51,9 +51,12 @@ TILES = [
     ("program_revenue_ttm", lambda b: b.program_revenue_ttm, True),
     ("eco_approved_revenue_ttm", lambda b: b.eco_approved_revenue_ttm, True),
     ("eco_approval_rate", lambda b: b.eco_approval_rate, True),
+    ("eco_count_ttm", lambda b: b.eco_count_ttm, True),
+    ("pipeline_coverage", lambda b: b.pipeline_coverage.get("OEM"), True),
     ("pipeline_at_risk_cert", lambda b: b.pipeline_at_risk_cert, False),
 ]
-LABELS = {"win_rate": "Win rate (all segments)"}
+LABELS = {"win_rate": "Win rate (all segments)", "pipeline_coverage": "OEM pipeline coverage"}
+SEGMENT_OF = {"pipeline_coverage": "OEM"}  # tiles whose band is the segment's
 
 st.subheader("Board metrics")
 for start in range(0, len(TILES), 4):
@@ -61,19 +64,29 @@ for start in range(0, len(TILES), 4):
     for col, (key, getter, up) in zip(cols, TILES[start:start + 4]):
         with col:
             value, previous, values = series(getter)
-            tile(cfg, key, value, previous, values, label=LABELS.get(key), higher_is_better=up)
+            tile(cfg, key, value, previous, values, segment=SEGMENT_OF.get(key), label=LABELS.get(key),
+                 higher_is_better=up)
 
 st.subheader("By segment")
+st.caption("The segments chosen in the sidebar; change against the previous quarter end "
+           f"({trend[-1].as_of:%d %b %Y})." if trend else "The segments chosen in the sidebar.")
+before = trend[-1] if trend else None
 rows = []
-for seg in SEGMENTS:
+for seg in f.segments:
     cov = m.coverage_detail.get(seg)
     cov_band = bands.evaluate(cfg, "pipeline_coverage", m.pipeline_coverage[seg], seg)
     cyc_band = bands.evaluate(cfg, "sales_cycle_days", m.sales_cycle_days[seg], seg)
     rows.append({
         "Segment": cfg.label("segments", seg),
         "Win rate": formatting.percent(m.win_rate[seg]),
+        "Win rate vs last quarter": formatting.signed_delta(
+            "percent", None if before is None or m.win_rate[seg] is None or before.win_rate[seg] is None
+            else m.win_rate[seg] - before.win_rate[seg]),
         "Pipeline coverage": "quota met" if cov and cov.quota_met else formatting.ratio(m.pipeline_coverage[seg]),
         "Coverage band": f"{BADGE[cov_band.status][1]}: {cov_band.label}",
+        "Coverage vs last quarter": formatting.signed_delta(
+            "ratio", None if before is None or m.pipeline_coverage[seg] is None or before.pipeline_coverage[seg] is None
+            else m.pipeline_coverage[seg] - before.pipeline_coverage[seg]),
         "Sales cycle": formatting.days(m.sales_cycle_days[seg]),
         "Cycle band": f"{BADGE[cyc_band.status][1]}: {cyc_band.label}",
     })

@@ -312,3 +312,11 @@ def test_sample_waterfalls_add_up(sample_engine: Engine, cfg: AppConfig) -> None
             assert o + won + ec - rv - cx + adj == close
             assert w.detail.total == pytest.approx(w.adjustments, abs=0.05)
             assert w.closing == pytest.approx(qa.backlog_sums(conn, w.through, EVERYTHING).floored, abs=0.01)
+
+
+def test_scheduled_after_a_year_sums_the_later_years_only() -> None:
+    from revops_core.backlog import scheduled_after
+
+    schedule = {2034: {"ICE": 5.0, "BEV": 1.0}, 2035: {"ICE": 2.0}, 2036: {"BEV": 3.0, "HEV": 0.5}, 2037: {"ICE": 1.0}}
+    assert scheduled_after(schedule, 2035) == 4.5  # 3.0 + 0.5 + 1.0
+    assert scheduled_after(schedule, 2037) == 0.0
