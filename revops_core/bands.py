@@ -21,6 +21,8 @@ def evaluate(cfg: AppConfig, key: str, value: float | None, segment: str | None 
     if value is None:
         return BandResult("none", "no data (n/a)", bench.text)
     bands = bench.by_segment.get(segment or "", bench.bands) if segment else bench.bands
+    if not bands:
+        return BandResult("none", "no benchmark for this figure", bench.text)
     for band in bands:
         if band.contains(value):
             return BandResult(band.status, band.label, bench.text)

@@ -39,6 +39,8 @@ class MetricBenchmark(_Model):
     text: str
     bands: tuple[Band, ...] = ()
     by_segment: dict[str, tuple[Band, ...]] = Field(default_factory=dict)
+    # the benchmark range charts draw (low, high; null = open), when it differs from the green bands
+    target: tuple[float | None, float | None] | None = None
 
     @model_validator(mode="after")
     def _has_bands(self) -> MetricBenchmark:

@@ -136,10 +136,13 @@ def target_range(cfg: AppConfig, key: str) -> tuple[float | None, float | None]:
     """The green benchmark range of board metric ``key`` from config: (low, high), None = open.
 
     Bands are checked in order, so a band's range starts where earlier bands stop. For
-    ``arr_per_subscribed_vehicle`` that is (5, 20.0001); the config's green band for
-    ``software_attach_rate`` is open-ended (40% and up), so high is None.
+    ``arr_per_subscribed_vehicle`` that is (5, 20.0001). A benchmark's ``target`` in config
+    wins over its bands: ``software_attach_rate`` is green from 40% up (more is never bad) but
+    its playbook range, the one the chart draws, is 40-60%.
     """
     bench = cfg.benchmarks.metrics.get(key)
+    if bench is not None and bench.target is not None:
+        return bench.target
     bands = bench.bands if bench else ()
     ranges = [_effective(bands, i) for i, b in enumerate(bands) if b.status == "green"]
     if not ranges:

@@ -126,7 +126,7 @@ def test_scope_narrows_revenue(engine: Engine) -> None:
 def test_target_ranges_come_from_config(cfg: AppConfig) -> None:
     from revops_core.software import target_range
 
-    assert target_range(cfg, "software_attach_rate") == (0.40, None)   # green band: 40% and up
+    assert target_range(cfg, "software_attach_rate") == (0.40, 0.60)   # config target: the playbook's 40-60%
     low, high = target_range(cfg, "arr_per_subscribed_vehicle")
     assert low == 5 and high == pytest.approx(20, abs=0.001)
     assert target_range(cfg, "revenue_ttm") == (None, None)            # no benchmark

@@ -1,0 +1,58 @@
+"""Config validation at load: every problem at once, each naming its file and key."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from revops_core.config import CONFIG_DIR, load_config
+from revops_core.errors import ConfigError
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    target = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, target)
+    return target
+
+
+def _problems(folder: Path) -> list[str]:
+    with pytest.raises(ConfigError) as err:
+        load_config(folder)
+    return err.value.problems
+
+
+def test_shipped_config_loads(folder: Path) -> None:
+    cfg = load_config(folder)
+    assert cfg.benchmarks.metrics["software_attach_rate"].target == (0.40, 0.60)
+    assert cfg.label("segments", "DEALER_AFTERMARKET") == "Dealer + Aftermarket"
+
+
+def test_every_problem_is_reported_with_file_and_key(folder: Path) -> None:
+    bench = folder / "benchmarks.yaml"
+    bench.write_text(bench.read_text(encoding="utf-8").replace("status: green", "status: greenish", 1),
+                     encoding="utf-8")
+    (folder / "alerts.yaml").write_text("alerts: [unclosed\n", encoding="utf-8")
+    (folder / "users.yaml").unlink()
+    problems = _problems(folder)
+    assert any(p.startswith(f"{bench}: metrics.") and "status" in p and "green" in p for p in problems), problems
+    assert any(p.startswith(f"{folder / 'alerts.yaml'}: not valid YAML") for p in problems), problems
+    assert f"{folder / 'users.yaml'}: file is missing" in problems
+    assert len(problems) == 3
+
+
+def test_unknown_metric_in_benchmarks_is_named(folder: Path) -> None:
+    bench = folder / "benchmarks.yaml"
+    bench.write_text(bench.read_text(encoding="utf-8") + "\n  not_a_metric:\n    text: x\n    bands:\n"
+                     "      - {status: green, label: ok}\n", encoding="utf-8")
+    [problem] = _problems(folder)
+    assert problem.startswith(f"{bench}: metrics.not_a_metric: not a board metric")
+
+
+def test_config_folder_from_the_environment(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (folder / "rules.yaml").write_text("- just a list\n", encoding="utf-8")
+    monkeypatch.setenv("AUTOREVOPS_CONFIG_DIR", str(folder))
+    with pytest.raises(ConfigError) as err:
+        load_config()
+    assert any(p.startswith(str(folder / "rules.yaml")) for p in err.value.problems)
