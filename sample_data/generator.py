@@ -18,6 +18,7 @@ from sample_data import catalog as cat
 
 AS_OF = date(2026, 10, 31)          # the latest activity date of the sample company
 REVENUE_START = date(2022, 1, 1)
+LAST_EOP = date(2033, 12, 31)  # SOP and EOP dates spread over 2022-2033
 LEADS_START = date(2025, 5, 1)
 
 
@@ -179,7 +180,7 @@ def _award_rows(rng: np.random.Generator, acc: pd.DataFrame, n: int, recent: int
         else:
             award = date(2018, 6, 1) + timedelta(days=int(rng.integers(0, 8 * 365 - 200)))
         sop = max(REVENUE_START, award + timedelta(days=int(rng.integers(24 * 30, 40 * 30))))
-        eop = sop + timedelta(days=int(rng.integers(5 * 365, 7 * 365 + 180)))
+        eop = min(LAST_EOP, sop + timedelta(days=int(rng.integers(5 * 365, 7 * 365 + 180))))
         product = hw[int(rng.integers(0, len(hw)))]
         pt = _PRODUCT_POWERTRAIN[product]
         if pt == "AGNOSTIC" and rng.random() < 0.6:
