@@ -1,0 +1,151 @@
+"""``schema.ensure_schema`` (idempotent, records SCHEMA_VERSION) and ``db`` URL resolution.
+
+Schema tests run on SQLite and PostgreSQL (``engine`` fixture, already through ``ensure_schema``
+once). URL resolution order: the ``--db`` argument, else ``AUTOREVOPS_DB_URL``, else the default
+SQLite file ``data/autorevops.db`` under the project root.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from tests.factories import write
+
+from revops_core.cli import main
+from revops_core.contract import DATASETS
+from revops_core.db import DEFAULT_SQLITE_PATH, ENV_VAR, PROJECT_ROOT, make_engine, resolve_url
+from revops_core.schema import SCHEMA_VERSION, ensure_schema, metadata, schema_meta, stored_version
+
+PRODUCT_TABLES = {"schema_meta", "pipeline_snapshots", "pipeline_snapshot_rows", "forecast_submissions",
+                  "forecast_locks", "saved_scenarios", "users", "audit_log"}
+
+
+def table_names(engine: Engine) -> set[str]:
+    return set(sa.inspect(engine).get_table_names())
+
+
+def version_rows(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(sa.select(schema_meta.c.value).where(schema_meta.c.key == "schema_version"))
+                    .scalars())
+
+
+# --- ensure_schema ---------------------------------------------------------------------------
+
+def test_schema_creates_every_table_and_records_version(engine: Engine) -> None:
+    names = table_names(engine)
+    assert {d.name for d in DATASETS} <= names           # every contract dataset
+    assert PRODUCT_TABLES <= names                          # and the product tables
+    assert set(metadata.tables) <= names
+    assert version_rows(engine) == [str(SCHEMA_VERSION)]
+    with engine.connect() as conn:
+        assert stored_version(conn) == SCHEMA_VERSION
+
+
+def test_ensure_schema_twice_is_idempotent(engine: Engine) -> None:
+    before = table_names(engine)
+    write(engine, accounts=[{"account_id": "a1", "name": "Kept"}])
+    assert ensure_schema(engine) == SCHEMA_VERSION          # second run (fixture did the first)
+    assert ensure_schema(engine) == SCHEMA_VERSION          # and a third
+    assert table_names(engine) == before
+    assert version_rows(engine) == [str(SCHEMA_VERSION)]    # one version row, not one per run
+    with engine.connect() as conn:
+        accounts = metadata.tables["accounts"]
+        assert conn.execute(sa.select(accounts.c.account_id, accounts.c.name)).all() == [("a1", "Kept")]
+
+
+def test_ensure_schema_on_fresh_database(tmp_path: Path) -> None:
+    eng = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    try:
+        with eng.connect() as conn:
+            assert stored_version(conn) is None              # empty database: no version yet
+        assert table_names(eng) == set()
+        assert ensure_schema(eng) == SCHEMA_VERSION
+        first = table_names(eng)
+        assert ensure_schema(eng) == SCHEMA_VERSION
+        assert table_names(eng) == first == set(metadata.tables)
+        assert version_rows(eng) == [str(SCHEMA_VERSION)]
+    finally:
+        eng.dispose()
+
+
+# --- URL resolution ----------------------------------------------------------------------------
+
+DEFAULT_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'autorevops.db'}"
+
+
+def test_default_file_is_under_project_root() -> None:
+    assert DEFAULT_SQLITE_PATH == PROJECT_ROOT / "data" / "autorevops.db"
+    assert PROJECT_ROOT == Path(__file__).resolve().parents[2]
+    assert ENV_VAR == "AUTOREVOPS_DB_URL"
+
+
+def test_cli_argument_wins_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTOREVOPS_DB_URL", "sqlite:////tmp/from_env.db")
+    assert resolve_url("sqlite:////tmp/from_cli.db") == "sqlite:////tmp/from_cli.db"
+
+
+def test_environment_used_without_argument(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTOREVOPS_DB_URL", "sqlite:////tmp/from_env.db")
+    assert resolve_url(None) == "sqlite:////tmp/from_env.db"
+    assert resolve_url("") == "sqlite:////tmp/from_env.db"       # an empty --db is no argument
+
+
+def test_default_file_without_argument_or_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AUTOREVOPS_DB_URL", raising=False)
+    assert resolve_url(None) == DEFAULT_URL
+    monkeypatch.setenv("AUTOREVOPS_DB_URL", "")                   # set but empty: still the default
+    assert resolve_url(None) == DEFAULT_URL
+
+
+def test_explicit_environ_mapping_replaces_os_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTOREVOPS_DB_URL", "sqlite:////tmp/os_env.db")
+    assert resolve_url(None, {"AUTOREVOPS_DB_URL": "sqlite:////tmp/given.db"}) == "sqlite:////tmp/given.db"
+    assert resolve_url(None, {}) == DEFAULT_URL
+
+
+@pytest.mark.parametrize(("given", "resolved"), [
+    ("postgres://u:pw@h:5432/d", "postgresql+psycopg://u:pw@h:5432/d"),       # Heroku-style scheme
+    ("postgresql://u@h/d", "postgresql+psycopg://u@h/d"),                     # driver added
+    ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),             # already explicit
+    ("sqlite:///rel.db", "sqlite:///rel.db"),                                 # untouched
+])
+def test_postgres_urls_get_the_psycopg_driver(given: str, resolved: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTOREVOPS_DB_URL", given)
+    assert resolve_url(None) == resolved     # from the environment
+    assert resolve_url(given) == resolved    # and from --db
+
+
+def test_make_engine_follows_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "nested" / "env.db"
+    monkeypatch.setenv("AUTOREVOPS_DB_URL", f"sqlite:///{target}")
+    eng = make_engine()
+    try:
+        assert eng.url.database == str(target)
+        assert target.parent.is_dir()                # make_engine creates the SQLite folder
+        with eng.connect() as conn:
+            assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar_one() == 1
+    finally:
+        eng.dispose()
+
+
+def test_cli_uses_env_then_db_argument(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    # metrics creates the schema in the database it resolved, so the file that appears shows
+    # which URL the command used (empty database: 0 with --as-of, 2 without a date to default to).
+    env_db, arg_db = tmp_path / "env.db", tmp_path / "arg.db"
+    monkeypatch.setenv("AUTOREVOPS_DB_URL", f"sqlite:///{env_db}")
+    assert main(["metrics", "--as-of", "2026-06-30", "--json"]) == 0    # no data, but D given
+    assert env_db.exists() and not arg_db.exists()
+    assert main(["metrics", "--db", f"sqlite:///{arg_db}", "--json"]) == 2
+    assert arg_db.exists()
+    capsys.readouterr()
+    eng = make_engine(f"sqlite:///{arg_db}")
+    try:
+        with eng.connect() as conn:
+            assert stored_version(conn) == SCHEMA_VERSION
+    finally:
+        eng.dispose()
+
