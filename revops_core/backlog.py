@@ -50,7 +50,7 @@ def spread_by_year(remaining: float, sop: date, eop: date, as_of: date) -> dict[
 def backlog_schedule(conn: Connection, as_of: date, scope: Scope = EVERYTHING,
                      last_year: int | None = None) -> Schedule:
     """Remaining backlog at D by calendar year and powertrain (every powertrain key present)."""
-    rows = conn.execute(backlog_select(as_of)).all()
+    rows = conn.execute(backlog_select(as_of, scope)).all()
     out: defaultdict[int, dict[str, float]] = defaultdict(lambda: dict.fromkeys(POWERTRAINS, 0.0))
     for r in rows:
         for year, amount in spread_by_year(float(r.remaining), r.sop_date, r.eop_date, as_of).items():
@@ -64,9 +64,9 @@ def scheduled_after(schedule: Schedule, year: int) -> float:
     return sum(amount for y, amounts in schedule.items() if y > year for amount in amounts.values())
 
 
-def backlog_select(as_of: date):  # noqa: ANN201 - a SQLAlchemy Select
+def backlog_select(as_of: date, scope: Scope = EVERYTHING):  # noqa: ANN201 - a SQLAlchemy Select
     """Per counted award: remaining backlog at D (re-exported for callers of this module)."""
-    return q.backlog_by_award(as_of)
+    return q.backlog_by_award(as_of, scope)
 
 
 def powertrain_share(schedule_or_totals: dict[str, float], codes: tuple[str, ...]) -> float | None:

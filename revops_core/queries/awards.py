@@ -49,11 +49,9 @@ class BacklogSums:
 
 def backlog_sums(conn: Connection, day: date, scope: Scope) -> BacklogSums:
     """METRICS.md ``backlog`` at ``day`` (floored per award) and its unfloored sum."""
-    sub = qb.backlog_by_award(day).subquery()
-    where = sa.true() if scope.is_everything else sub.c.account_id.in_(
-        sa.select(T["accounts"].c.account_id).where(dealer_filter(scope, T["accounts"].c.dealer_group)))
+    sub = qb.backlog_by_award(day, scope).subquery()
     row = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(sub.c.remaining), 0.0),
-                                 sa.func.coalesce(sa.func.sum(sub.c.unfloored), 0.0)).where(where)).one()
+                                 sa.func.coalesce(sa.func.sum(sub.c.unfloored), 0.0))).one()
     return BacklogSums(float(row[0]), float(row[1]))
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from revops_core import windows
 from revops_core.config import CertificationRule
 from revops_core.contract import SEGMENTS
-from revops_core.queries.common import T, Scope, days_between, in_ttm, median_by, month_in_ttm
+from revops_core.queries.common import T, Scope, days_between, dealer_filter, in_ttm, median_by, month_in_ttm
 
 EV_POWERTRAINS = ("BEV", "PHEV")
 
@@ -49,11 +49,12 @@ def awards_won_ttm(conn: Connection, as_of: date, scope: Scope) -> float:
     return float(conn.execute(q).scalar_one())
 
 
-def backlog_by_award(as_of: date) -> sa.Select:
+def backlog_by_award(as_of: date, scope: Scope | None = None) -> sa.Select:
     """Per counted award: remaining backlog at D, floored at 0 (METRICS.md ``backlog``).
 
     Counted awards have ``award_date <= D`` and status AWARDED or IN_PRODUCTION. Remaining =
     lifetime value + approved ECO revenue decided by D - revenue in months starting by D.
+    ``scope`` narrows to awards of accounts the caller may see (None or everything: all).
     """
     a, e, r = T["platform_awards"], T["ecos"], T["revenue"]
     eco = (sa.select(e.c.award_id, sa.func.sum(e.c.revenue_delta).label("eco"))
@@ -68,16 +69,25 @@ def backlog_by_award(as_of: date) -> sa.Select:
                       a.c.sop_date, a.c.eop_date, remaining.label("remaining"), raw.label("unfloored"))
             .select_from(a.outerjoin(eco, eco.c.award_id == a.c.award_id)
                          .outerjoin(rev, rev.c.award_id == a.c.award_id))
-            .where(a.c.award_date <= as_of, a.c.status.in_(["AWARDED", "IN_PRODUCTION"])))
+            .where(a.c.award_date <= as_of, a.c.status.in_(["AWARDED", "IN_PRODUCTION"]),
+                   _accounts_in(a.c.account_id, scope)))
+
+
+def _accounts_in(account_col: sa.ColumnElement, scope: Scope | None) -> sa.ColumnElement[bool]:
+    """Rows of accounts in ``scope`` (the one place a scope narrows award queries)."""
+    if scope is None or scope.is_everything:
+        return sa.true()
+    acc = T["accounts"]
+    return account_col.in_(sa.select(acc.c.account_id).where(dealer_filter(scope, acc.c.dealer_group)))
 
 
 def backlog_total(conn: Connection, as_of: date, scope: Scope) -> float:
-    sub = backlog_by_award(as_of).subquery()
+    sub = backlog_by_award(as_of, scope).subquery()
     return float(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(sub.c.remaining), 0.0))).scalar_one())
 
 
 def backlog_by_powertrain(conn: Connection, as_of: date, scope: Scope) -> dict[str, float]:
-    sub = backlog_by_award(as_of).subquery()
+    sub = backlog_by_award(as_of, scope).subquery()
     q = sa.select(sub.c.powertrain, sa.func.sum(sub.c.remaining)).group_by(sub.c.powertrain)
     return {pt: float(v or 0.0) for pt, v in conn.execute(q)}
 

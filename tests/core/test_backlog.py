@@ -320,3 +320,26 @@ def test_scheduled_after_a_year_sums_the_later_years_only() -> None:
     schedule = {2034: {"ICE": 5.0, "BEV": 1.0}, 2035: {"ICE": 2.0}, 2036: {"BEV": 3.0, "HEV": 0.5}, 2037: {"ICE": 1.0}}
     assert scheduled_after(schedule, 2035) == 4.5  # 3.0 + 0.5 + 1.0
     assert scheduled_after(schedule, 2037) == 0.0
+
+
+def test_a_scope_narrows_backlog_total_by_powertrain_and_schedule(engine: Engine) -> None:
+    from revops_core.queries import board as qb
+    from revops_core.queries.common import EVERYTHING, Scope
+
+    write(engine,
+          accounts=[{"account_id": "A1", "segment": "DEALER_AFTERMARKET", "dealer_group": "North"},
+                    {"account_id": "A2", "segment": "DEALER_AFTERMARKET", "dealer_group": "South"}],
+          products=[{"product_id": "P1"}],
+          platform_awards=[
+              {"award_id": "W1", "account_id": "A1", "product_id": "P1", "lifetime_value": 100.0, "powertrain": "BEV",
+               "sop_date": date(2027, 1, 1), "eop_date": date(2027, 12, 31)},
+              {"award_id": "W2", "account_id": "A2", "product_id": "P1", "lifetime_value": 40.0, "powertrain": "ICE",
+               "sop_date": date(2027, 1, 1), "eop_date": date(2027, 12, 31)}])
+    d, north = date(2026, 6, 30), Scope(frozenset({"North"}))
+    with engine.connect() as conn:
+        assert qb.backlog_total(conn, d, EVERYTHING) == 140.0
+        assert qb.backlog_total(conn, d, north) == 100.0
+        assert qb.backlog_by_powertrain(conn, d, north) == {"BEV": 100.0}
+        schedule = backlog_schedule(conn, d, north)
+    assert sum(schedule[2027].values()) == pytest.approx(100.0)  # W1 only, spread over 2027
+    assert schedule[2027]["ICE"] == 0.0
