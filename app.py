@@ -57,7 +57,7 @@ def main() -> None:
     st.set_page_config(page_title="AutoRevOps", page_icon=":material/directions_car:", layout="wide")
     charts.register()
     url = _startup()
-    nav = st.navigation(PAGES)
+    nav = st.navigation(PAGES, expanded=True)  # every page listed, however many sections grow
     if url is None:
         st.stop()
     latest = data.latest_date(url, data.current_version(url))

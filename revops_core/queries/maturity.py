@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from revops_core.contract import MATURITY_DIMENSIONS, PARTIES
 from revops_core.maturity import DataFacts, assessment_score
-from revops_core.queries.common import EVERYTHING, Scope, T
+from revops_core.queries.common import EVERYTHING, Scope, T, dealer_filter
 from revops_core.schema import bump_data_version
 
 ORG_UNIT_MAX_LENGTH = 120
@@ -123,21 +123,34 @@ def save_assessment(conn: Connection, org_unit: str, assessed_on: date, stages: 
     return Assessment(aid, org, assessed_on, {d: int(stages[d]) for d in MATURITY_DIMENSIONS}, notes)
 
 
-def data_facts(conn: Connection, *, scorecards_shared: bool) -> DataFacts:
+def data_facts(conn: Connection, *, scorecards_shared: bool, scope: Scope = EVERYTHING) -> DataFacts:
     """What the database holds, for the data-suggested stages (METRICS.md "Maturity matrix").
 
     ``multi_touch_in_use``: some lead has two or more touchpoints, so the multi-touch models
     of the attribution page credit more than one channel. ``cost_joined_to_revenue``: a
     martech tool has a cost and some sold lead with revenue has touchpoints to attribute it
     to. ``scorecards_shared`` comes from the caller (dealer-group users configured).
+    ``scope`` narrows the lead, touchpoint and dealer-month facts to its dealer groups (a dealer
+    group's assessment is compared with that group's data); datasets without a dealer (revenue,
+    martech tools) count as they are.
     """
-    present = frozenset(name for name, table in T.items()
-                        if name != "maturity_assessments" and _any_row(conn, sa.select(sa.literal(1)).select_from(table)))
-    tp, ld, tools = T["touchpoints"], T["leads"], T["martech_tools"]
-    parties = frozenset(p for p in PARTIES if _any_row(conn, sa.select(tp.c.lead_id).where(tp.c.party == p)))
-    multi = _any_row(conn, sa.select(tp.c.lead_id).group_by(tp.c.lead_id).having(sa.func.count() > 1))
+    tp, ld, tools, dl = T["touchpoints"], T["leads"], T["martech_tools"], T["dealers"]
+    in_scope = dealer_filter(scope, dl.c.dealer_group)
+    scoped_leads = sa.select(ld.c.lead_id).join(dl, dl.c.dealer_id == ld.c.dealer_id).where(in_scope)
+    narrowed = {  # datasets with a dealer: rows of the scope's dealers only
+        "dealers": sa.select(dl.c.dealer_id).where(in_scope),
+        "leads": scoped_leads,
+        "touchpoints": sa.select(tp.c.lead_id).where(tp.c.lead_id.in_(scoped_leads)),
+        "dealer_months": sa.select(T["dealer_months"].c.dealer_id).where(
+            T["dealer_months"].c.dealer_id.in_(sa.select(dl.c.dealer_id).where(in_scope))),
+    }
+    present = frozenset(name for name, table in T.items() if name != "maturity_assessments" and _any_row(
+        conn, narrowed.get(name, sa.select(sa.literal(1)).select_from(table))))
+    touches = tp.c.lead_id.in_(scoped_leads) if not scope.is_everything else sa.true()
+    parties = frozenset(p for p in PARTIES if _any_row(conn, sa.select(tp.c.lead_id).where(tp.c.party == p, touches)))
+    multi = _any_row(conn, sa.select(tp.c.lead_id).where(touches).group_by(tp.c.lead_id).having(sa.func.count() > 1))
     cost = _any_row(conn, sa.select(tools.c.tool_id).where(tools.c.annual_cost > 0))
-    attributed = _any_row(conn, sa.select(ld.c.lead_id).where(
+    attributed = _any_row(conn, scoped_leads.where(
         ld.c.sold_at.is_not(None), ld.c.sold_revenue > 0,
         sa.exists(sa.select(tp.c.lead_id).where(tp.c.lead_id == ld.c.lead_id))))
     owners = frozenset(str(r[0]).strip().upper() for r in conn.execute(sa.select(tools.c.owner).distinct())

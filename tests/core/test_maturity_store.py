@@ -123,3 +123,26 @@ def test_single_touch_leads_and_unsold_revenue_are_not_multi_touch_or_joined(eng
     assert not facts.cost_joined_to_revenue  # the sold lead L2 has no touchpoint to credit
     assert facts.dealer_scorecards_shared
     assert suggest_stages(facts)["ATTRIBUTION"].stage == 1
+
+
+def test_facts_of_one_dealer_group_use_only_its_dealers(engine: Engine) -> None:
+    t = datetime(2026, 5, 1, 9)
+    write(engine,
+          dealers=[{"dealer_id": "D1", "dealer_group": "North"}, {"dealer_id": "D2", "dealer_group": "South"}],
+          leads=[{"lead_id": "L1", "dealer_id": "D1", "created_at": t},
+                 {"lead_id": "L2", "dealer_id": "D2", "created_at": t, "sold_at": datetime(2026, 6, 1),
+                  "sold_revenue": 30_000.0}],
+          touchpoints=[{"lead_id": "L1", "ts": t, "channel": "Search", "party": "OEM"},
+                       {"lead_id": "L2", "ts": t, "channel": "Showroom", "party": "DEALER"},
+                       {"lead_id": "L2", "ts": datetime(2026, 5, 2), "channel": "Finance offer", "party": "FINANCE"}],
+          dealer_months=[{"dealer_id": "D2", "period": "2026-05"}],
+          martech_tools=[{"tool_id": "T1", "name": "CRM", "annual_cost": 1000.0}])
+    with engine.connect() as conn:
+        north = q.data_facts(conn, scorecards_shared=False, scope=Scope(frozenset({"North"})))
+        south = q.data_facts(conn, scorecards_shared=False, scope=Scope(frozenset({"South"})))
+        every = q.data_facts(conn, scorecards_shared=False)
+    assert north.touch_parties == {"OEM"} and not north.multi_touch_in_use and not north.cost_joined_to_revenue
+    assert "dealer_months" not in north.datasets_present and not north.dealer_months_present
+    assert south.touch_parties == {"DEALER", "FINANCE"} and south.multi_touch_in_use and south.cost_joined_to_revenue
+    assert south.dealer_months_present and "martech_tools" in south.datasets_present
+    assert every.touch_parties == {"OEM", "DEALER", "FINANCE"}
