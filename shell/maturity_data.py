@@ -19,12 +19,15 @@ def config() -> maturity.MaturityConfig:
 
 
 @st.cache_data(show_spinner="Reading what the data holds…")
-def suggestions(url: str, version: str) -> dict[str, maturity.Suggestion]:
-    """The stage the data supports per dimension (dealer scorecards count as shared when
-    dealer-group users are configured in ``config/users.yaml``)."""
+def suggestions(url: str, version: str, org_unit: str | None = None) -> tuple[dict[str, maturity.Suggestion], bool]:
+    """The stage the data supports per dimension, and whether it was read from the org unit's
+    own dealer group (an org unit named like a dealer group) rather than the whole database.
+    Dealer scorecards count as shared when dealer-group users are configured in ``users.yaml``."""
     shared = any(u.role == "dealer_group" for u in data.config().users.users)
     with data.engine(url).connect() as conn:
-        return maturity.suggest_stages(q.data_facts(conn, scorecards_shared=shared))
+        own = org_unit is not None and org_unit in q.dealer_groups(conn)
+        scope = Scope(frozenset({org_unit})) if own and org_unit else EVERYTHING
+        return maturity.suggest_stages(q.data_facts(conn, scorecards_shared=shared, scope=scope)), own
 
 
 @st.cache_data(show_spinner=False)

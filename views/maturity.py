@@ -33,13 +33,13 @@ if SAVED in st.session_state:
     st.success(st.session_state.pop(SAVED), icon=":material/task_alt:")
 
 units = md.org_units(f.url, f.version)
-suggested = md.suggestions(f.url, f.version)
 NEW = "➕ New org unit…"
 org = st.selectbox("Org unit", [*units, NEW], key="mm_org", bind="query-params",
                    help="OEM marketing, a region or a dealer group: each keeps its own history.")
 history = [] if org == NEW else md.history(f.url, f.version, org)
 current = history[-1] if history else None
 previous = history[-2] if len(history) > 1 else None
+suggested, own_data = md.suggestions(f.url, f.version, None if org == NEW else org)
 
 
 def stage_name(stage: int | None) -> str:
@@ -88,6 +88,10 @@ else:
                         scale=alt.Scale(domain=names, range=["circle", "circle", "diamond"][-len(names):])),
         tooltip=["Dimension", "Series", "Stage", "Stage name"])
     st.altair_chart(chart, width="stretch")
+    st.caption(f"What the data supports is read from **{current.org_unit}'s own dealers** (leads, touchpoints and "
+               "dealer months of that dealer group)." if own_data else
+               "What the data supports is read from the whole database (an org unit named like a dealer group is "
+               "compared with that group's data only).")
 
     table = pd.DataFrame([{
         "Dimension": v.label,

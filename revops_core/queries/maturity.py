@@ -57,6 +57,12 @@ def _scoped(scope: Scope) -> sa.ColumnElement[bool]:
     return T["maturity_assessments"].c.org_unit.in_(sorted(scope.dealer_groups or ()))
 
 
+def dealer_groups(conn: Connection) -> list[str]:
+    """Dealer group names in ``dealers``, alphabetically (an org unit can be one of them)."""
+    d = T["dealers"]
+    return [r[0] for r in conn.execute(sa.select(d.c.dealer_group).distinct().order_by(d.c.dealer_group)) if r[0]]
+
+
 def org_units(conn: Connection, scope: Scope = EVERYTHING) -> list[str]:
     """Org units that have at least one assessment, alphabetically."""
     ma = T["maturity_assessments"]

@@ -78,3 +78,24 @@ def test_record_a_new_org_unit_by_choosing_rubric_cells(open_page, private_db: s
     shown = metric_values(at)
     assert shown["Assessment score (1–3)"] == "1.83"  # 11 / 6
     assert shown["Overall stage"] == "Journey-centric"  # 1.83 is not below 1.67
+
+
+def test_a_dealer_group_is_compared_with_its_own_data(open_page, private_db: str, mcfg) -> None:
+    from revops_core.queries.common import Scope
+
+    with make_engine(private_db).connect() as conn:
+        group = q.dealer_groups(conn)[0]
+        suggested = maturity.suggest_stages(q.data_facts(conn, scorecards_shared=False,
+                                                         scope=Scope(frozenset({group}))))
+    at = open_page(PAGE)
+    at.selectbox(key="mm_org").select("➕ New org unit…").run()
+    at.text_input(key="mm_unit_new").input(group)
+    for dim in DIMS:
+        at.radio(key=f"mm_stage_new_{dim}").set_value(1)
+    at = at.button(key="mm_save").click().run()
+    assert not at.exception
+    assert at.selectbox(key="mm_org").value == group
+    assert any(f"{group}'s own dealers" in c.value for c in at.caption)
+    table = at.dataframe[0].value
+    assert list(table["Data supports"]) == [f"{suggested[d].stage} {mcfg.stages[suggested[d].stage]}" for d in DIMS]
+    assert list(table["Why (from the data)"]) == [suggested[d].reason for d in DIMS]
