@@ -149,3 +149,23 @@ def test_cli_uses_env_then_db_argument(tmp_path: Path, monkeypatch: pytest.Monke
     finally:
         eng.dispose()
 
+
+
+def test_postgresql_sessions_get_the_configured_work_mem(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import PG_URL, require_pg
+
+    from revops_core.db import make_engine, work_mem
+
+    require_pg()
+    assert work_mem({}) == "64MB"
+    monkeypatch.setenv("AUTOREVOPS_PG_WORK_MEM", "96MB")
+    engine = make_engine(PG_URL)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW work_mem").scalar_one() == "96MB"
+            conn.rollback()  # the setting outlives a rolled-back transaction
+            assert conn.exec_driver_sql("SHOW work_mem").scalar_one() == "96MB"
+    finally:
+        engine.dispose()
+    with pytest.raises(ValueError, match="AUTOREVOPS_PG_WORK_MEM must look like 64MB"):
+        work_mem({"AUTOREVOPS_PG_WORK_MEM": "64MB'; DROP TABLE leads; --"})
