@@ -22,7 +22,7 @@ def evaluate(cfg: AppConfig, key: str, value: float | None, segment: str | None 
         return BandResult("none", "no data (n/a)", bench.text)
     bands = bench.by_segment.get(segment or "", bench.bands) if segment else bench.bands
     if not bands:
-        return BandResult("none", "no benchmark for this figure", bench.text)
+        return BandResult("none", "tracked without a target here", bench.text)
     for band in bands:
         if band.contains(value):
             return BandResult(band.status, band.label, bench.text)

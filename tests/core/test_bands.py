@@ -22,7 +22,7 @@ def test_win_rate_benchmark_holds_only_for_oem(cfg: AppConfig) -> None:
     assert bands.evaluate(cfg, "win_rate", 0.10, "OEM").status == "red"
     for segment in (None, "TIER1", "DEALER_AFTERMARKET", "FLEET"):
         band = bands.evaluate(cfg, "win_rate", 0.10, segment)
-        assert (band.status, band.label) == ("none", "no benchmark for this figure"), segment
+        assert (band.status, band.label) == ("none", "tracked without a target here"), segment
     assert bands.evaluate(cfg, "oem_rfq_win_rate", 0.22).status == "green"  # 22% is inside
 
 
