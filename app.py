@@ -8,31 +8,38 @@ import streamlit as st
 
 from revops_core.db import redact
 from revops_core.errors import ConfigError
-from shell import charts, data
+from revops_core.access import Viewer
+from shell import access, charts, data
 from shell.filters import sidebar_filters
 
-PAGES = {
-    "Board": [
-        st.Page("views/board_overview.py", title="Board overview", icon=":material/dashboard:", default=True),
-        st.Page("views/segmentation.py", title="Four-buyer segmentation", icon=":material/groups:"),
-    ],
-    "Revenue architecture": [
-        st.Page("views/backlog_awards.py", title="Backlog & platform awards", icon=":material/stacked_bar_chart:"),
-        st.Page("views/certifications.py", title="Certifications & risks", icon=":material/verified:"),
-        st.Page("views/software.py", title="Connected vehicle & software", icon=":material/cell_tower:"),
-        st.Page("views/cadence.py", title="Operating cadence", icon=":material/event_repeat:"),
-        st.Page("views/forecast.py", title="Forecast & pipeline change", icon=":material/query_stats:"),
-    ],
-    "Scenarios": [st.Page("views/scenario.py", title="EV scenario planner", icon=":material/electric_car:")],
-    "Ecosystem & martech": [
-        st.Page("views/maturity.py", title="Martech maturity matrix", icon=":material/grid_view:"),
-        st.Page("views/scorecard.py", title="Ecosystem scorecard", icon=":material/leaderboard:"),
-        st.Page("views/attribution.py", title="Attribution & martech ROI", icon=":material/account_tree:"),
-    ],
-    "Data": [
-        st.Page("views/data_admin.py", title="Data: import, export, sample", icon=":material/database:"),
-    ],
-}
+# (section, page file, title, icon); the first page is the default. ``SHARED`` pages are the
+# ones a dealer-group viewer gets, narrowed to its own group with anonymous peers.
+PAGE_SPECS = [
+    ("Board", "views/board_overview.py", "Board overview", ":material/dashboard:"),
+    ("Board", "views/segmentation.py", "Four-buyer segmentation", ":material/groups:"),
+    ("Revenue architecture", "views/backlog_awards.py", "Backlog & platform awards", ":material/stacked_bar_chart:"),
+    ("Revenue architecture", "views/certifications.py", "Certifications & risks", ":material/verified:"),
+    ("Revenue architecture", "views/software.py", "Connected vehicle & software", ":material/cell_tower:"),
+    ("Revenue architecture", "views/cadence.py", "Operating cadence", ":material/event_repeat:"),
+    ("Revenue architecture", "views/forecast.py", "Forecast & pipeline change", ":material/query_stats:"),
+    ("Scenarios", "views/scenario.py", "EV scenario planner", ":material/electric_car:"),
+    ("Ecosystem & martech", "views/maturity.py", "Martech maturity matrix", ":material/grid_view:"),
+    ("Ecosystem & martech", "views/scorecard.py", "Ecosystem scorecard", ":material/leaderboard:"),
+    ("Ecosystem & martech", "views/attribution.py", "Attribution & martech ROI", ":material/account_tree:"),
+    ("Data", "views/data_admin.py", "Data: import, export, sample", ":material/database:"),
+]
+SHARED = ("views/scorecard.py", "views/maturity.py")
+
+
+def pages_for(viewer: Viewer) -> dict[str, list[st.Page]]:
+    """Navigation sections of the pages ``viewer`` may open (a dealer group: the shared ones)."""
+    specs = [s for s in PAGE_SPECS if viewer.sees_everything or s[1] in SHARED]
+    if not viewer.sees_everything:  # the scorecard first: it is what the dealer council shares
+        specs.sort(key=lambda s: SHARED.index(s[1]))
+    sections: dict[str, list[st.Page]] = {}
+    for i, (section, path, title, icon) in enumerate(specs):
+        sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon, default=i == 0))
+    return sections
 
 
 def _startup() -> str | None:
@@ -57,7 +64,12 @@ def main() -> None:
     st.set_page_config(page_title="AutoRevOps", page_icon=":material/directions_car:", layout="wide")
     charts.register()
     url = _startup()
-    nav = st.navigation(PAGES, expanded=True)  # every page listed, however many sections grow
+    viewer = access.current()
+    if viewer is None:
+        access.sign_in_form()
+        return
+    nav = st.navigation(pages_for(viewer), expanded=True)  # every page listed, however many sections grow
+    access.sidebar_badge(viewer)
     if url is None:
         st.stop()
     latest = data.latest_date(url, data.current_version(url))

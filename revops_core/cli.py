@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "alerts": ("alerts", "list the threshold alerts firing at the as-of date; exit 1 when any fires"),
     "import": ("transfer", "import contract CSV files from a folder, all or nothing"),
     "export": ("transfer", "export every dataset as contract CSV files"),
+    "hash-password": ("hash_password", "print a bcrypt hash of a password for config/users.yaml"),
 }
 
 

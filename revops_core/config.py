@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator,
+                      model_validator)
 
 from revops_core.contract import CERTIFICATIONS, SEGMENTS
 from revops_core.errors import ConfigError
@@ -149,17 +150,49 @@ class Alerts(_Model):
     alerts: tuple[Alert, ...]
 
 
+SEES = ("everything", "own_dealer_group")
+
+
+class Role(_Model):
+    """What a role sees: ``everything``, or ``own_dealer_group`` (its own figures and anonymous peers)."""
+
+    sees: Literal["everything", "own_dealer_group"]
+
+
 class User(_Model):
-    username: str
+    """A person who signs in; ``password_hash`` from ``python -m revops_core hash-password``."""
+
+    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"^[A-Za-z0-9._@-]+$")]
     display_name: str
     role: str
-    password_hash: str | None = None
+    password_hash: Annotated[str, StringConstraints(pattern=r"^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$")]
     dealer_group: str | None = None
 
 
 class Users(_Model):
-    roles: dict[str, dict[str, str]]
+    """``users.yaml``: roles and users. No users = no sign-in, everyone sees everything."""
+
+    roles: dict[str, Role]
     users: tuple[User, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Users:
+        problems = []
+        seen: set[str] = set()
+        for i, user in enumerate(self.users):
+            role = self.roles.get(user.role)
+            if role is None:
+                problems.append(f"users.{i}.role: unknown role {user.role!r} (known: {', '.join(self.roles)})")
+            elif role.sees == "own_dealer_group" and not user.dealer_group:
+                problems.append(f"users.{i}.dealer_group: role {user.role!r} sees its own dealer group; name it")
+            elif role.sees == "everything" and user.dealer_group:
+                problems.append(f"users.{i}.dealer_group: role {user.role!r} sees everything; remove dealer_group")
+            if user.username.lower() in seen:
+                problems.append(f"users.{i}.username: {user.username!r} is used twice")
+            seen.add(user.username.lower())
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class AppConfig(_Model):

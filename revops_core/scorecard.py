@@ -22,7 +22,7 @@ Choices where METRICS.md is silent (documented on the page as well):
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -208,6 +208,35 @@ def anonymise(rows: Iterable[ScorecardRow], own_entity: str) -> list[ScorecardRo
     peers = sorted((r for r in rows if r.entity != own_entity), key=_peer_order)
     labelled = [replace(r, entity=f"Peer {i}", name=f"Peer {i}") for i, r in enumerate(peers, start=1)]
     return own + labelled
+
+
+@dataclass(frozen=True)
+class SharedScorecard:
+    """What a dealer group sees: ``table`` keeps every row in rank order (the benchmark) but
+    names only its own entities, every other one as "Peer n"; ``own`` holds its rows alone,
+    for the totals and the funnel."""
+
+    table: Scorecard
+    own: Scorecard
+
+
+def share_with(card: Scorecard, own_entities: Collection[str]) -> SharedScorecard:
+    """The scorecard as a dealer group may see it (METRICS.md ecosystem scorecard: its own
+    figures and anonymous peer benchmarks, never another group's name, id or lead counts).
+
+    Peers are numbered in the table's rank order; their KPIs, score, quartile and trend stay
+    (that is the benchmark), their names, ids and funnel counts do not.
+    """
+    own = frozenset(own_entities)
+    rows, peer = [], 0
+    for row in card.rows:
+        if row.entity in own:
+            rows.append(row)
+        else:
+            peer += 1
+            rows.append(replace(row, entity=f"Peer {peer}", name=f"Peer {peer}", counts=q.LeadCounts()))
+    return SharedScorecard(replace(card, rows=tuple(rows)),
+                           replace(card, rows=tuple(r for r in card.rows if r.entity in own)))
 
 
 def _peer_order(row: ScorecardRow) -> tuple[float, float, float]:

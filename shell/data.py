@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from revops_core import board, risks
 from revops_core.backlog import backlog_schedule
-from revops_core.config import AppConfig, load_config
+from revops_core.config import AppConfig, config_dir, load_config
 from revops_core.db import DEFAULT_SQLITE_PATH, make_engine, resolve_url
 from revops_core.loader import write_datasets
 from revops_core.queries.common import EVERYTHING, Scope, latest_activity_date
@@ -37,9 +37,14 @@ def engine(url: str) -> Engine:
     return eng
 
 
-@st.cache_resource(show_spinner=False)
 def config() -> AppConfig:
-    return load_config()
+    """The validated config of the config folder in use (``AUTOREVOPS_CONFIG_DIR`` or ``config/``)."""
+    return _config(str(config_dir()))
+
+
+@st.cache_resource(show_spinner=False)
+def _config(folder: str) -> AppConfig:
+    return load_config(folder)
 
 
 def is_default_sqlite(url: str) -> bool:

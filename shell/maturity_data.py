@@ -12,10 +12,14 @@ from revops_core.queries.common import EVERYTHING, Scope
 from shell import data
 
 
-@st.cache_resource(show_spinner=False)
 def config() -> maturity.MaturityConfig:
     """``config/maturity.yaml``, validated (raises ``ConfigError`` listing every problem)."""
-    return maturity.load_maturity_config(config_dir() / "maturity.yaml")
+    return _config(str(config_dir() / "maturity.yaml"))
+
+
+@st.cache_resource(show_spinner=False)
+def _config(path: str) -> maturity.MaturityConfig:
+    return maturity.load_maturity_config(path)
 
 
 @st.cache_data(show_spinner="Reading what the data holds…")

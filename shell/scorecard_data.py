@@ -34,6 +34,13 @@ def funnel(url: str, version: str, start: date, end: date, journey: str | None, 
 
 
 @st.cache_data(show_spinner=False)
+def own_entities(url: str, version: str, level: str, scope: Scope) -> frozenset[str]:
+    """The entities at ``level`` inside ``scope`` (a dealer group's own dealers, or the group)."""
+    with data.engine(url).connect() as conn:
+        return frozenset(q.entities(conn, level, scope))
+
+
+@st.cache_data(show_spinner=False)
 def heatmap(url: str, version: str, start: date, end: date, segment_level: str,
             scope: Scope = EVERYTHING) -> list[sc.HeatmapCell]:
     with data.engine(url).connect() as conn:

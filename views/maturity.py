@@ -11,10 +11,11 @@ import streamlit as st
 from revops_core import maturity
 from revops_core.contract import MATURITY_DIMENSIONS
 from revops_core.errors import ConfigError
-from shell import filters
+from shell import access, filters
 from shell import maturity_data as md
 
 f = filters.get()
+viewer = access.viewer()
 st.title("Martech maturity matrix")
 st.caption("Six dimensions, three stages: Tool-centric → Journey-centric → Ecosystem-centric. A team assesses "
            "itself by choosing, per dimension, the rubric cell that describes it; beside that the product shows "
@@ -32,11 +33,14 @@ if PENDING in st.session_state:  # select the org unit just saved, before its wi
 if SAVED in st.session_state:
     st.success(st.session_state.pop(SAVED), icon=":material/task_alt:")
 
-units = md.org_units(f.url, f.version)
+units = md.org_units(f.url, f.version, viewer.scope)
+if not viewer.sees_everything:  # a dealer group assesses itself only
+    units = [viewer.dealer_group] if viewer.dealer_group else []
 NEW = "➕ New org unit…"
-org = st.selectbox("Org unit", [*units, NEW], key="mm_org", bind="query-params",
+org = st.selectbox("Org unit", [*units, NEW] if viewer.sees_everything else units, key="mm_org",
+                   bind="query-params",
                    help="OEM marketing, a region or a dealer group: each keeps its own history.")
-history = [] if org == NEW else md.history(f.url, f.version, org)
+history = [] if org == NEW else md.history(f.url, f.version, org, viewer.scope)
 current = history[-1] if history else None
 previous = history[-2] if len(history) > 1 else None
 suggested, own_data = md.suggestions(f.url, f.version, None if org == NEW else org)
@@ -123,7 +127,7 @@ else:
                     + "\n".join(f"- :blue-badge[{cfg.playbook_steps[a.step]}] {a.text}" for a in mine))
 
 # --- history of every org unit ---------------------------------------------------------------------
-every = md.history(f.url, f.version)
+every = md.history(f.url, f.version, None, viewer.scope)
 if every:
     st.subheader("History")
     scores = pd.DataFrame([{"Org unit": a.org_unit, "Assessed on": pd.Timestamp(a.assessed_on), "Score": a.score,
@@ -157,7 +161,9 @@ st.caption("Read each row of the rubric and choose the cell that describes the o
 form_key = "new" if current is None else current.assessment_id  # fresh widgets per org unit and assessment
 with st.form("mm_form"):
     a1, a2 = st.columns([2, 1])
-    unit = a1.text_input("Org unit", value="" if current is None else current.org_unit, key=f"mm_unit_{form_key}",
+    unit = a1.text_input("Org unit", value=org if not viewer.sees_everything else
+                         ("" if current is None else current.org_unit), key=f"mm_unit_{form_key}",
+                         disabled=not viewer.sees_everything,
                          placeholder="e.g. OEM marketing, Region West, Dealer group Northline")
     when = a2.date_input("Assessed on", value=date.today(), format="YYYY-MM-DD", key="mm_date")
     chosen: dict[str, int | None] = {}
@@ -181,7 +187,8 @@ if submitted:
         st.error("Choose the date of the assessment.")
     else:
         try:
-            saved = md.save(f.url, unit, when, {d: int(s) for d, s in chosen.items() if s is not None}, notes)
+            saved = md.save(f.url, unit if viewer.sees_everything else str(viewer.dealer_group), when,
+                            {d: int(s) for d, s in chosen.items() if s is not None}, notes)
         except ValueError as exc:
             st.error(f"The assessment was not saved: {exc}.")
         else:

@@ -9,10 +9,11 @@ import streamlit as st
 from revops_core import formatting
 from revops_core import scorecard as sc
 from revops_core.queries.scorecard import LEVELS
-from shell import charts, data, filters
+from shell import access, charts, data, filters
 from shell import scorecard_data as sd
 
 f = filters.get()
+viewer = access.viewer()
 cfg = data.config()
 eco = cfg.rules.ecosystem
 journey_label = {j: cfg.label("journeys", j) for j in eco.journeys}
@@ -21,6 +22,10 @@ st.title("Ecosystem scorecard")
 st.caption("How each dealer, dealer group or region handles the leads the ecosystem (OEM, media, dealers, "
            "finance partners) creates, and what they turn into. Leads count when they were created in the "
            "window; dealer-month figures (retention, CSAT, campaigns, cost to serve) when their month starts in it.")
+if not viewer.sees_everything:
+    st.info(f"Shared view for dealer group **{viewer.dealer_group}**: your dealers by name and your own totals; "
+            "every other dealer or group appears only as an anonymous peer (\"Peer 3\") with its scores, "
+            "so you can see where you stand without seeing anyone else's name.", icon=":material/lock:")
 
 span = sd.lead_range(f.url, f.version)
 if span is None:
@@ -30,7 +35,8 @@ if span is None:
 default_start, default_end = sc.default_window(f.as_of, span)
 
 c1, c2, c3, c4 = st.columns([1, 1, 1, 1.4])
-level = c1.selectbox("Compare", list(LEVELS), format_func=sc.LEVEL_LABELS.get, key="eco_level")
+levels = list(LEVELS) if viewer.sees_everything else ["dealer", "dealer_group"]  # a region mixes groups
+level = c1.selectbox("Compare", levels, format_func=sc.LEVEL_LABELS.get, key="eco_level")
 start = c2.date_input("From", value=default_start, format="YYYY-MM-DD", key="eco_start",
                       help="First day of the window (inclusive). Default: the 90 days to the as-of date "
                            "or to the last lead, whichever is earlier.")
@@ -43,9 +49,14 @@ if start is None or end is None or start > end:
     st.warning("Choose a window whose first day is on or before its last day.")
     st.stop()
 
-card = sd.scorecard(f.url, f.version, start, end, level, journey)
-steps = card.funnel()  # every entity together, from the scorecard's own SQL counts
-totals = card.totals()
+card = sd.scorecard(f.url, f.version, start, end, level, journey)  # every peer: scores are relative to them
+if not viewer.sees_everything:
+    shared = sc.share_with(card, sd.own_entities(f.url, f.version, level, viewer.scope))
+    card, own_card = shared.table, shared.own
+else:
+    own_card = card
+steps = own_card.funnel()  # every entity the viewer may see, from the scorecard's own SQL counts
+totals = own_card.totals()
 by_step = {s.step: s for s in steps}
 st.caption(f"Window **{start:%d %b %Y} – {end:%d %b %Y}** ({sc.months_touched(start, end)} calendar months); "
            f"trend against **{card.previous_start:%d %b %Y} – {card.previous_end:%d %b %Y}**.")
@@ -93,7 +104,7 @@ MEASURES = {  # colour-by option -> (label, value format, cell label, legend tit
 }
 value = h2.radio("Colour by", list(MEASURES), horizontal=True, key="eco_heat_value",
                  format_func=lambda m: MEASURES[m][0].removesuffix(" (US$)"))
-cells = sd.heatmap(f.url, f.version, start, end, segment)
+cells = sd.heatmap(f.url, f.version, start, end, segment, viewer.scope)
 if not cells:
     st.info("No leads were created in this window, so there is nothing to map.")
 else:
@@ -130,10 +141,11 @@ else:
 
 # --- lead-handling funnel -----------------------------------------------------------------------
 st.subheader("Lead-handling funnel")
-names = {r.entity: r.name for r in card.rows}
+names = {r.entity: r.name for r in own_card.rows}
 who = st.selectbox(f"For", [None, *names], key="eco_funnel_entity",
                    format_func=lambda e: f"Every {sc.LEVEL_LABELS[level].lower()} shown" if e is None else names[e])
-funnel_steps = steps if who is None else sd.funnel(f.url, f.version, start, end, journey, level, who)
+funnel_steps = steps if who is None else sd.funnel(f.url, f.version, start, end, journey, level, who,
+                                                  viewer.scope)
 if funnel_steps[0].count == 0:
     st.info("No leads were created in this window for this selection.")
 else:

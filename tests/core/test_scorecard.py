@@ -356,3 +356,34 @@ def test_kpi_text(key: str, value: float | None, text: str) -> None:
 
 def test_trend_text() -> None:
     assert [trend_text(v) for v in (4.25, -3.0, 0.01, None)] == ["▲ +4.2 pts", "▼ -3.0 pts", "● no change", "n/a"]
+
+
+def test_a_dealer_group_sees_its_own_dealers_and_anonymous_peers(eco: Engine, cfg: AppConfig) -> None:
+    from revops_core.queries.common import Scope
+    from revops_core.queries.scorecard import entities
+    from revops_core.scorecard import share_with
+
+    full = card(eco, cfg, with_trend=False)
+    with eco.connect() as conn:
+        own = set(entities(conn, "dealer", Scope(frozenset({"G2"}))))
+    assert own == {"dC", "dD"}
+    shared = share_with(full, own)
+    ranked = [r.entity for r in full.rows]
+    # same rank order; G1's dealers dA and dB become "Peer 1", "Peer 2" in the order they rank
+    expected = []
+    peer = 0
+    for entity in ranked:
+        if entity in own:
+            expected.append(entity)
+        else:
+            peer += 1
+            expected.append(f"Peer {peer}")
+    assert [r.entity for r in shared.table.rows] == expected
+    names = {r.name for r in shared.table.rows}
+    assert not names & {"Alpha Motors", "Beta Cars"} and {"Gamma Auto", "Delta Drive"} <= names
+    for r, original in zip(shared.table.rows, full.rows, strict=True):
+        assert (r.composite_score, r.quartile, r.kpis) == (original.composite_score, original.quartile, original.kpis)
+        if r.entity.startswith("Peer"):
+            assert r.counts.leads == 0  # no funnel counts of another group
+    assert [r.entity for r in shared.own.rows] == [e for e in ranked if e in own]
+    assert shared.own.totals()["leads"] == sum(r.kpis["leads"] or 0 for r in full.rows if r.entity in own)
