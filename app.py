@@ -79,7 +79,7 @@ def main() -> None:
         else:
             st.info("The database is empty. Open **Data** to load the sample company or import your CSV files.")
         return
-    sidebar_filters(url, latest)
+    sidebar_filters(url, latest, segments_shown=viewer.sees_everything)
     nav.run()
 
 

@@ -22,8 +22,11 @@ class Filters:
     segments: tuple[str, ...]
 
 
-def sidebar_filters(url: str, latest: date) -> Filters:
-    """Draw the global filters in the sidebar (entry script, so they persist across pages)."""
+def sidebar_filters(url: str, latest: date, segments_shown: bool = True) -> Filters:
+    """Draw the global filters in the sidebar (entry script, so they persist across pages).
+
+    ``segments_shown`` False (a dealer-group viewer, whose pages have no buyer segments) leaves
+    the segment filter out; every segment then counts."""
     cfg = data.config()
     with st.sidebar:
         st.subheader("Filters")
@@ -31,9 +34,11 @@ def sidebar_filters(url: str, latest: date) -> Filters:
                               min_value=date(2000, 1, 1), key="as_of", bind="query-params",
                               format="YYYY-MM-DD",
                               help="Every figure is computed as of this date. Default: the latest date in the data.")
-        segments = st.multiselect("Segments", options=list(SEGMENTS), default=list(SEGMENTS),
-                                  format_func=lambda s: cfg.label("segments", s), key="segments",
-                                  bind="query-params", help="Buyer segments shown on segment views.")
+        segments = None
+        if segments_shown:
+            segments = st.multiselect("Segments", options=list(SEGMENTS), default=list(SEGMENTS),
+                                      format_func=lambda s: cfg.label("segments", s), key="segments",
+                                      bind="query-params", help="Buyer segments shown on segment views.")
     drawn = Filters(url, data.current_version(url), as_of or latest, latest,
                     tuple(s for s in SEGMENTS if s in (segments or SEGMENTS)))
     st.session_state[_KEY] = drawn

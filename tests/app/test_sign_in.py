@@ -91,3 +91,10 @@ def test_a_dealer_group_sees_itself_and_anonymous_peers_only(signed_config: str,
     at.switch_page("views/maturity.py").run()
     assert not at.exception
     assert at.selectbox(key="mm_org").options == [own]
+
+
+def test_a_dealer_group_gets_no_segment_filter(signed_config: str) -> None:
+    at = _sign_in("group", "dealer-council-7")
+    assert not at.exception
+    assert [w.label for w in at.sidebar.multiselect] == []
+    assert at.sidebar.date_input(key="as_of") is not None
