@@ -52,10 +52,11 @@ def _wait_healthy(port: int, proc: subprocess.Popen, limit: float = 90) -> None:
     raise TimeoutError("streamlit did not become healthy")
 
 
-def _serve(sample_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def _serve(sample_db_url: str, tmp_path_factory: pytest.TempPathFactory,
+           extra_env: dict[str, str] | None = None) -> Iterator[str]:
     port = _free_port()
     log = open(tmp_path_factory.mktemp("browser") / "server.log", "w")  # noqa: SIM115
-    env = {**os.environ, "AUTOREVOPS_DB_URL": sample_db_url}
+    env = {**os.environ, "AUTOREVOPS_DB_URL": sample_db_url, **(extra_env or {})}
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
                              "--server.headless", "true", "--server.port", str(port),
                              "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env, stdout=log, stderr=log)
@@ -143,4 +144,47 @@ def test_a_shared_link_is_the_first_request_after_start(fresh_server: str) -> No
         assert page.query_selector("h1").inner_text() == "EV scenario planner"
         assert "31 December 2025" in page.inner_text('[data-testid="stMain"]')
         assert page.query_selector('[data-testid="stSidebarNav"]') is not None
+        browser.close()
+
+
+@pytest.fixture()
+def signed_server(sample_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """A server whose config has one dealer-group user (password ``dealer-council-7``)."""
+    import bcrypt
+    import sqlalchemy as sa
+    import yaml
+
+    from revops_core.config import CONFIG_DIR
+
+    with sa.create_engine(sample_db_url).connect() as conn:
+        group = conn.execute(sa.text("SELECT min(dealer_group) FROM dealers")).scalar_one()
+    folder = tmp_path_factory.mktemp("config") / "config"
+    shutil.copytree(CONFIG_DIR, folder)
+    users = yaml.safe_load((folder / "users.yaml").read_text(encoding="utf-8"))
+    users["users"] = [{"username": "group", "display_name": group, "role": "dealer_group", "dealer_group": group,
+                       "password_hash": bcrypt.hashpw(b"dealer-council-7", bcrypt.gensalt(rounds=4)).decode()}]
+    (folder / "users.yaml").write_text(yaml.safe_dump(users), encoding="utf-8")
+    for url in _serve(sample_db_url, tmp_path_factory, {"AUTOREVOPS_CONFIG_DIR": str(folder)}):
+        yield url, group
+
+
+def test_a_dealer_group_link_to_the_board_shows_sign_in_then_only_its_pages(signed_server: tuple[str, str]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    url, group = signed_server
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{url}/board_overview")
+        _settle(page)
+        assert [h.inner_text() for h in page.query_selector_all("h1")] == ["AutoRevOps"]  # nothing before sign-in
+        page.get_by_label("Username").fill("group")
+        page.get_by_role("textbox", name="Password").fill("dealer-council-7")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_selector("text=Shared view for dealer group", timeout=60_000)
+        _settle(page)
+        assert page.query_selector("h1").inner_text() == "Ecosystem scorecard"  # not the board it linked to
+        nav = [a.inner_text() for a in page.query_selector_all('[data-testid="stSidebarNav"] a')]
+        assert [n.split("\n")[-1] for n in nav] == ["Ecosystem scorecard", "Martech maturity matrix"]
+        assert not page.query_selector_all('[data-testid="stException"]')
         browser.close()
