@@ -78,14 +78,19 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
             yield eng
 
 
+def seeded_sqlite(folder: Path, scale: str) -> str:
+    """URL of a SQLite file in ``folder`` holding the sample company at ``scale`` (seed 42)."""
+    from sample_data.generator import generate
+
+    url = f"sqlite:///{folder / f'{scale}.db'}"
+    write_datasets(make_engine(url), generate(seed=42, scale=scale), source="seed")
+    return url
+
+
 @pytest.fixture(scope="session")
 def sample_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite file seeded once per session with the small sample company."""
-    from sample_data.generator import generate
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('sample') / 'sample.db'}"
-    write_datasets(make_engine(url), generate(seed=42, scale="small"), source="seed")
-    return url
+    return seeded_sqlite(tmp_path_factory.mktemp("sample"), "small")
 
 
 @pytest.fixture(scope="session")

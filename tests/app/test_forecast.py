@@ -5,9 +5,7 @@ as-of date is today, so the current quarter is the one the page dates submission
 """
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -24,17 +22,9 @@ QUERY = {"as_of": TODAY.isoformat()}
 
 
 @pytest.fixture
-def page_db(open_page, sample_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A private copy of the sample database, used by ``open_page`` from now on."""
-    target = tmp_path / "forecast.db"
-    src = sqlite3.connect(sa.engine.make_url(sample_db_url).database)
-    dst = sqlite3.connect(target)
-    src.backup(dst)
-    src.close()
-    dst.close()
-    url = f"sqlite:///{target}"
-    monkeypatch.setenv("AUTOREVOPS_DB_URL", url)
-    return url
+def page_db(private_db: str) -> str:
+    """This module's name for the private copy of the sample database (``private_db``)."""
+    return private_db
 
 
 def _submit(at, segment: str, by: str, commit: float, best: float, note: str = ""):  # noqa: ANN001, ANN202

@@ -72,13 +72,9 @@ def _serve(sample_db_url: str, tmp_path_factory: pytest.TempPathFactory,
 @pytest.fixture(scope="module")
 def default_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The sample company at the default size a newcomer gets on first start."""
-    from revops_core.db import make_engine
-    from revops_core.loader import write_datasets
-    from sample_data.generator import generate
+    from tests.conftest import seeded_sqlite
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('default') / 'default.db'}"
-    write_datasets(make_engine(url), generate(seed=42, scale="default"), source="seed")
-    return url
+    return seeded_sqlite(tmp_path_factory.mktemp("default"), "default")
 
 
 @pytest.fixture(scope="module")
