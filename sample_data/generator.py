@@ -317,7 +317,7 @@ def quotas(opp: pd.DataFrame, acc: pd.DataFrame) -> pd.DataFrame:
     quarter = close.dt.year.astype(str) + "Q" + close.dt.quarter.astype(str)
     won = opp[opp.status == "WON"].groupby([seg, quarter]).amount.sum()
     target_cov = {"OEM": 5.2, "TIER1": 3.4, "DEALER_AFTERMARKET": 2.6, "FLEET": 3.8}
-    horizon = [f"2026Q4", "2027Q1", "2027Q2", "2027Q3"]
+    horizon = ["2026Q4", "2027Q1", "2027Q2", "2027Q3"]
     h_end = pd.Timestamp(2027, 9, 30)
     rows = []
     for s, cov in target_cov.items():

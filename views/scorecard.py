@@ -142,7 +142,7 @@ else:
 # --- lead-handling funnel -----------------------------------------------------------------------
 st.subheader("Lead-handling funnel")
 names = {r.entity: r.name for r in own_card.rows}
-who = st.selectbox(f"For", [None, *names], key="eco_funnel_entity",
+who = st.selectbox("For", [None, *names], key="eco_funnel_entity",
                    format_func=lambda e: f"Every {sc.LEVEL_LABELS[level].lower()} shown" if e is None else names[e])
 funnel_steps = steps if who is None else sd.funnel(f.url, f.version, start, end, journey, level, who,
                                                   viewer.scope)
