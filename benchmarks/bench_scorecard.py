@@ -60,9 +60,12 @@ def main() -> None:
         print(f"window {start} .. {end} ({args.days} days; trend window {sc.previous_window(start, end)})")
         total = time.perf_counter()
         for level in ("region", "dealer_group", "dealer"):
-            measure(f"scorecard by {level} (+ previous window)", lambda lv=level: sc.scorecard(conn, start, end, lv, cfg))
-        measure("scorecard by dealer, journey EV_LAUNCH", lambda: sc.scorecard(conn, start, end, "dealer", cfg, "EV_LAUNCH"))
-        measure("scorecard by dealer, no trend", lambda: sc.scorecard(conn, start, end, "dealer", cfg, with_trend=False))
+            measure(f"scorecard by {level} (+ previous window)",
+                    lambda lv=level: sc.scorecard(conn, start, end, lv, cfg))
+        measure("scorecard by dealer, journey EV_LAUNCH",
+                lambda: sc.scorecard(conn, start, end, "dealer", cfg, "EV_LAUNCH"))
+        measure("scorecard by dealer, no trend",
+                lambda: sc.scorecard(conn, start, end, "dealer", cfg, with_trend=False))
         measure("  lead aggregates by dealer", lambda: q.lead_counts(conn, start, end, "dealer", 30, None, EVERYTHING))
         measure("  median response by dealer", lambda: q.median_response(conn, start, end, "dealer", None, EVERYTHING))
         measure("  sourced / influenced revenue by dealer", lambda: q.marketing_revenue(

@@ -99,7 +99,8 @@ def esa_ratio(active: dict[tuple[str, str], int]) -> float | None:
     return ratio(aes, esas)
 
 
-def certification_status(records: dict[str, q.CertRecord], as_of: date, soon_days: int) -> dict[str, CertificationStatus]:
+def certification_status(records: dict[str, q.CertRecord], as_of: date,
+                         soon_days: int) -> dict[str, CertificationStatus]:
     """Per certification: status, expiry, valid at D, expiring soon (valid and expiry within 90 days).
 
     A certification with no row is reported as ``NOT_STARTED`` and not valid.

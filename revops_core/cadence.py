@@ -66,7 +66,8 @@ class WeeklyHuddle:
         out: dict[str, q.PipelineSum] = {}
         for s in self.dealer_fleet_pipeline:
             prev = out.get(s.segment, q.PipelineSum(s.segment, None, 0.0, 0))
-            out[s.segment] = q.PipelineSum(s.segment, None, prev.amount + s.amount, prev.opportunities + s.opportunities)
+            out[s.segment] = q.PipelineSum(s.segment, None, prev.amount + s.amount,
+                                           prev.opportunities + s.opportunities)
         return tuple(out.values())
 
 

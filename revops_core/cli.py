@@ -32,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (module, help_text) in COMMANDS.items():
         mod = importlib.import_module(f"revops_core.commands.{module}")
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--db", metavar="URL", help="database URL (default: $AUTOREVOPS_DB_URL, else data/autorevops.db)")
+        p.add_argument("--db", metavar="URL",
+                       help="database URL (default: $AUTOREVOPS_DB_URL, else data/autorevops.db)")
         mod.add_arguments(p, name)
         p.set_defaults(run=mod.run)
     return parser

@@ -162,7 +162,8 @@ def lines_from_rows(rows: Iterable[q.RollupRow], quotas: dict[str, float],
         by_owner[key] = _add(by_owner.get(key, ForecastLine(row.segment, row.owner)), row)
         by_seg[row.segment] = _add(by_seg[row.segment], row)
         total = _add(total, row)
-    owners = tuple(sorted(by_owner.values(), key=lambda x: (segments.index(x.segment), -x.best_case_forecast, x.owner or "")))
+    owners = tuple(sorted(by_owner.values(),
+                          key=lambda x: (segments.index(x.segment), -x.best_case_forecast, x.owner or "")))
     return tuple(by_seg.values()), owners, total
 
 

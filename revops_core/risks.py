@@ -53,7 +53,8 @@ def risk_scores(m: BoardMetrics, schedule: Schedule, cfg: AppConfig) -> list[Ris
                   f"BRR {brr_txt} against a {r.brr_target:.1f}x target",
                   "Awards pipeline for the next two quarters and the RFQs closest to nomination."),
         RiskScore("certification", "Certification status", cert_risk(m.pipeline_at_risk_cert, m.open_pipeline),
-                  f"{money(m.pipeline_at_risk_cert)} of {money(m.open_pipeline)} open pipeline needs a certification that is not valid at close",
+                  f"{money(m.pipeline_at_risk_cert)} of {money(m.open_pipeline)} open pipeline needs a certification "
+                  "that is not valid at close",
                   "The certification matrix: renew or complete the certificates blocking the most pipeline."),
         RiskScore("ev", "EV program mix", ev_risk(plan_mix, r.ev_mix_target),
                   f"planned EV mix in 2030 {mix_txt} against a {r.ev_mix_target:.0%} target",
@@ -87,7 +88,8 @@ def failure_modes(conn: Connection, as_of: date, cfg: AppConfig, scope: Scope = 
     ev_rows = pd.DataFrame([{"powertrain": k, "backlog": totals.get(k, 0.0)} for k in POWERTRAINS])
     return [
         FailureMode("cybersecurity", "Cybersecurity conformance", n_cyber > 0, "red" if n_cyber else "green",
-                    f"{n_cyber} open connected-product opportunities ({money(amt_cyber)}) lack a valid ISO/SAE 21434 or UN R155 at close",
+                    f"{n_cyber} open connected-product opportunities ({money(amt_cyber)}) lack a valid "
+                    "ISO/SAE 21434 or UN R155 at close",
                     cyber),
         FailureMode("sop_ppap", "SOP / PPAP under-build", len(sop) > 0,
                     "red" if has_failed else ("amber" if len(sop) else "green"),
@@ -96,7 +98,8 @@ def failure_modes(conn: Connection, as_of: date, cfg: AppConfig, scope: Scope = 
         FailureMode("channel_conflict", "Dealer channel conflict", len(conflict) > 0,
                     "amber" if len(conflict) else "green",
                     f"{len(conflict)} products sold both to OEMs and through dealers / aftermarket", conflict),
-        FailureMode("ev_transition", "EV-transition exposure", bool(ice_share is not None and ice_share > r.ice_hev_backlog_limit),
+        FailureMode("ev_transition", "EV-transition exposure",
+                    bool(ice_share is not None and ice_share > r.ice_hev_backlog_limit),
                     "red" if ice_share is not None and ice_share > r.ice_hev_backlog_limit else "green",
                     f"ICE + HEV share of backlog {'n/a' if ice_share is None else f'{ice_share:.0%}'} "
                     f"(limit {r.ice_hev_backlog_limit:.0%})", ev_rows),

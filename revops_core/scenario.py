@@ -124,7 +124,8 @@ def share_path(
     Both are clipped to [0, 1], hit both anchors exactly and are flat when the target
     equals the baseline share. Years before the baseline year hold the baseline share (METRICS.md
     draws the path from the baseline on; the baseline share is the last known actual), so plan
-    and scenario agree there and those years keep the schedule unchanged. Raises ``ScenarioError`` (a ``ValueError``) when the
+    and scenario agree there and those years keep the schedule unchanged.
+    Raises ``ScenarioError`` (a ``ValueError``) when the
     baseline year is not before 2030 or the curve cannot be drawn.
     """
     _check_drawable(target_2030, params)

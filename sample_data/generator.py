@@ -38,7 +38,8 @@ SCALES = {
     "small": Scale(opportunities=400, awards=60, dealers=40, dealer_groups=6, leads=3_000, touch_mean=3.0),
     "default": Scale(opportunities=2_000, awards=160, dealers=120, dealer_groups=8, leads=20_000, touch_mean=3.5),
     "medium": Scale(opportunities=20_000, awards=1_000, dealers=600, dealer_groups=20, leads=200_000, touch_mean=5.0),
-    "large": Scale(opportunities=200_000, awards=5_000, dealers=3_000, dealer_groups=40, leads=2_000_000, touch_mean=5.0),
+    "large": Scale(opportunities=200_000, awards=5_000, dealers=3_000, dealer_groups=40, leads=2_000_000,
+                   touch_mean=5.0),
 }
 
 
@@ -272,7 +273,8 @@ def eco_revenue(e: pd.DataFrame, aw: pd.DataFrame) -> pd.DataFrame:
     acc = aw.set_index("award_id").account_id
     rows = []
     for r in e[e.status == "APPROVED"].itertuples():
-        months = [m for m in _months(r.decided_date + timedelta(days=31), r.decided_date + timedelta(days=365)) if m <= AS_OF]
+        months = [m for m in _months(r.decided_date + timedelta(days=31), r.decided_date + timedelta(days=365))
+                  if m <= AS_OF]
         for m in months:
             rows.append((acc[r.award_id], r.award_id, f"{m.year}-{m.month:02d}", "ECO", r.revenue_delta / 12))
     out = pd.DataFrame(rows, columns=["account_id", "award_id", "period", "revenue_type", "amount"])
@@ -391,8 +393,10 @@ def leads(rng: np.random.Generator, dl: pd.DataFrame, n: int) -> pd.DataFrame:
     quality = (d_idx % 7) / 6.0  # a stable per-dealer skill in [0, 1]
     journeys = list(cat.JOURNEY_WEIGHTS)
     journey = rng.choice(journeys, size=n, p=list(cat.JOURNEY_WEIGHTS.values()))
-    span_s = int((datetime.combine(AS_OF, datetime.min.time()) - datetime.combine(LEADS_START, datetime.min.time())).total_seconds())
-    created = np.datetime64(datetime.combine(LEADS_START, datetime.min.time()), "s") + rng.integers(0, span_s, n).astype("timedelta64[s]")
+    span_s = int((datetime.combine(AS_OF, datetime.min.time())
+                  - datetime.combine(LEADS_START, datetime.min.time())).total_seconds())
+    created = (np.datetime64(datetime.combine(LEADS_START, datetime.min.time()), "s")
+               + rng.integers(0, span_s, n).astype("timedelta64[s]"))
     resp_min = rng.lognormal(np.log(22 + 30 * (1 - quality)), 0.9)
     answered = rng.random(n) > 0.06 + 0.06 * (1 - quality)
     first = created + (resp_min * 60).astype("timedelta64[s]")
@@ -409,7 +413,8 @@ def leads(rng: np.random.Generator, dl: pd.DataFrame, n: int) -> pd.DataFrame:
         "journey": journey, "source_channel": np.array(cat.LEAD_SOURCES)[rng.integers(0, len(cat.LEAD_SOURCES), n)],
         "created_at": pd.to_datetime(created), "first_response_at": pd.to_datetime(np.where(answered, first, nat)),
         "test_drive_at": pd.to_datetime(np.where(td, t_td, nat)), "quote_at": pd.to_datetime(np.where(quote, t_q, nat)),
-        "sold_at": pd.to_datetime(np.where(sold, t_s, nat)), "sold_revenue": np.where(sold, np.round(ticket, 2), np.nan),
+        "sold_at": pd.to_datetime(np.where(sold, t_s, nat)),
+        "sold_revenue": np.where(sold, np.round(ticket, 2), np.nan),
     })
 
 
@@ -428,7 +433,8 @@ def touchpoints(rng: np.random.Generator, ld: pd.DataFrame, mean: float) -> pd.D
     channels = np.array(list(cat.CHANNELS))
     weights = np.array([0.14, 0.16, 0.12, 0.12, 0.08, 0.14, 0.1, 0.06, 0.08])
     ch = rng.choice(channels, size=len(lead_idx), p=weights / weights.sum())
-    party = np.array([cat.CHANNELS[c] for c in channels])[np.searchsorted(channels, ch, sorter=np.argsort(channels))] if False else np.vectorize(cat.CHANNELS.get)(ch)
+    party = (np.array([cat.CHANNELS[c] for c in channels])[np.searchsorted(channels, ch, sorter=np.argsort(channels))]
+             if False else np.vectorize(cat.CHANNELS.get)(ch))
     camp = np.where(np.isin(party, ["OEM", "MEDIA"]), np.char.add("Campaign ", (lead_idx % 12 + 1).astype(str)), None)
     out = pd.DataFrame({"lead_id": ld.lead_id.to_numpy()[lead_idx], "ts": pd.to_datetime(ts),
                         "channel": ch, "party": party, "campaign": camp})

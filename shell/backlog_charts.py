@@ -42,11 +42,13 @@ def waterfall_chart(w: Waterfall, title: str) -> alt.LayerChart:
     order = list(df.Step)
     lo, hi = waterfall_domain(w)
     x = alt.X("Step:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelLimit=140))
-    color = alt.Color("Effect:N", title=None, scale=alt.Scale(domain=list(KIND_COLORS), range=list(KIND_COLORS.values())))
+    color = alt.Color("Effect:N", title=None,
+                      scale=alt.Scale(domain=list(KIND_COLORS), range=list(KIND_COLORS.values())))
     y_title = "US$" if lo == 0 else "US$ (axis starts above 0)"
     base = alt.Chart(df, title=title, height=340).encode(x=x)
     bars = base.mark_bar(size=46, clip=True).encode(
-        y=alt.Y("bottom:Q", title=y_title, axis=MONEY_AXIS if lo == 0 else FINE_MONEY_AXIS, scale=alt.Scale(domain=[lo, hi], zero=False, nice=False)),
+        y=alt.Y("bottom:Q", title=y_title, axis=MONEY_AXIS if lo == 0 else FINE_MONEY_AXIS,
+                scale=alt.Scale(domain=[lo, hi], zero=False, nice=False)),
         y2="top:Q", color=color,
         tooltip=[alt.Tooltip("Step:N"), alt.Tooltip("text:N", title="Amount"), alt.Tooltip("Effect:N")])
     labels = base.mark_text(dy=-8, fontSize=12, fontWeight="bold").encode(y="top:Q", text="text:N")

@@ -32,7 +32,8 @@ def register() -> None:
 def money_bars(df: pd.DataFrame, x: str, y: str, title: str, x_title: str, color: str | None = None,
                horizontal: bool = False, height: int = 300) -> alt.Chart:
     """A bar chart with a money axis; ``color`` stacks by that column."""
-    money = alt.X(f"{y}:Q", title="US$", axis=MONEY_AXIS) if horizontal else alt.Y(f"{y}:Q", title="US$", axis=MONEY_AXIS)
+    money = (alt.X(f"{y}:Q", title="US$", axis=MONEY_AXIS) if horizontal
+             else alt.Y(f"{y}:Q", title="US$", axis=MONEY_AXIS))
     cat = alt.Y(f"{x}:N", title=x_title, sort="-x") if horizontal else alt.X(f"{x}:N", title=x_title, sort=None)
     enc = {"x": money, "y": cat} if horizontal else {"x": cat, "y": money}
     tooltip = [alt.Tooltip(f"{x}:N", title=x_title), alt.Tooltip(f"{y}:Q", title="US$", format="$,.0f")]

@@ -100,7 +100,8 @@ def call_chart(weeks: Sequence[WeeklyCall], segment_label: str) -> alt.Chart:
                           "By": w.submitted_by, "Submitted on": w.submitted_on.isoformat()}
                          for w in weeks for measure, amount in (("Commit", w.commit_amount),
                                                                  ("Best case", w.best_case_amount))])
-    return alt.Chart(data, height=230, title=f"{segment_label}: the call week by week (US$)").mark_line(point=True).encode(
+    return alt.Chart(data, height=230,
+                     title=f"{segment_label}: the call week by week (US$)").mark_line(point=True).encode(
         x=alt.X("Week of:T", title="Week (starting Monday)", axis=alt.Axis(format="%d %b", tickCount="week")),
         y=alt.Y("amount:Q", title="US$", axis=_zoom_axis([float(data.amount.min()), float(data.amount.max())]),
                 scale=alt.Scale(zero=False, padding=12)),
@@ -116,7 +117,8 @@ def call_chart(weeks: Sequence[WeeklyCall], segment_label: str) -> alt.Chart:
 def history_table(subs: Sequence[Submission], statuses: dict[int, str], cfg: AppConfig) -> pd.DataFrame:
     """Every submission of the quarter, newest first."""
     rows = [{"submitted_on": s.submitted_on, "segment": cfg.label("segments", s.segment), "by": s.submitted_by,
-             "commit": formatting.money(s.commit_amount), "best_case": formatting.money(s.best_case_amount), "status": statuses.get(s.submission_id or 0, ""),
+             "commit": formatting.money(s.commit_amount), "best_case": formatting.money(s.best_case_amount),
+             "status": statuses.get(s.submission_id or 0, ""),
              "note": s.note or ""} for s in subs]
     frame = pd.DataFrame(rows)
     return frame.iloc[::-1].reset_index(drop=True) if not frame.empty else frame
@@ -171,7 +173,8 @@ def waterfall_chart(bars: Sequence[WaterfallBar]) -> alt.LayerChart:
 
 
 def _arrow(before: object, now: object, show: Callable[[object], str]) -> str:
-    b, n = ("—" if v is None or v is pd.NaT or (isinstance(v, float) and pd.isna(v)) else show(v) for v in (before, now))
+    b, n = ("—" if v is None or v is pd.NaT or (isinstance(v, float) and pd.isna(v)) else show(v)
+            for v in (before, now))
     return b if b == n else f"{b} → {n}"
 
 

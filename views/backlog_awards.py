@@ -29,7 +29,8 @@ period = st.selectbox("Period", options, index=0, key="bk_period",
                       help="A calendar quarter or year; the default is the as-of date's quarter.")
 w = bk.waterfall(f.url, f.version, period, f.as_of)
 if w.partial:
-    st.caption(f"The period is not over at the as-of date: figures run from {w.start:%d %b %Y} to {w.through:%d %b %Y}.")
+    st.caption(f"The period is not over at the as-of date: figures run from {w.start:%d %b %Y} "
+               f"to {w.through:%d %b %Y}.")
 if not any((w.opening, w.closing, *w.signed().values())):
     st.info("No backlog, awards, approved ECOs or program revenue in this period.")
 else:
@@ -78,7 +79,8 @@ else:
                  f"{target}", color="orange" if trend.streak else "red")
     last = trend.points[-1]
     color, word = BADGE[last.band.status]
-    st.badge(f"{word}: latest quarter end ({last.quarter}) {formatting.ratio(last.brr)}, {last.band.label}", color=color)
+    st.badge(f"{word}: latest quarter end ({last.quarter}) {formatting.ratio(last.brr)}, {last.band.label}",
+             color=color)
 
 # --- awards table --------------------------------------------------------------------------------
 st.subheader("Platform awards")

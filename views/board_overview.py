@@ -119,7 +119,8 @@ st.dataframe(pd.DataFrame([{"Rank": i + 1, "Risk": s.label, "Shortfall (0–100%
 
 st.subheader("Failure modes")
 for mode in data.failure_modes(f.url, f.version, f.as_of):
-    color, word = {"red": ("red", "Triggered"), "amber": ("orange", "Watch"), "green": ("green", "Clear")}[mode.severity]
+    color, word = {"red": ("red", "Triggered"), "amber": ("orange", "Watch"),
+                   "green": ("green", "Clear")}[mode.severity]
     with st.expander(f"{mode.label} — {word}", expanded=False):
         st.badge(word, color=color)
         st.write(mode.figure)

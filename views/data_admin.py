@@ -19,8 +19,9 @@ st.caption(f"Database: `{redact(url)}`")
 
 counts = data.dataset_counts(url, data.current_version(url))
 st.subheader("Datasets")
-st.dataframe(pd.DataFrame([{"Dataset": ds.name, "Group": "Revenue architecture" if ds.group == "revenue" else "Ecosystem",
-                            "Rows": counts.get(ds.name, 0)} for ds in DATASETS]),
+st.dataframe(pd.DataFrame([{"Dataset": ds.name,
+                             "Group": "Revenue architecture" if ds.group == "revenue" else "Ecosystem",
+                             "Rows": counts.get(ds.name, 0)} for ds in DATASETS]),
              hide_index=True, width="stretch",
              column_config={"Rows": st.column_config.NumberColumn(format="localized")})
 

@@ -65,8 +65,10 @@ with left, st.form("fc_submit_form"):
     sub_segment = a.selectbox("Segment", f.segments, format_func=seg_label, key="fc_sub_segment")
     sub_quarter = b.selectbox("Quarter", [current, following], key="fc_sub_quarter")
     sub_by = st.text_input("Submitted by", key="fc_sub_by", placeholder="Full name of the person making the call")
-    sub_commit = a.number_input("Commit (US$)", min_value=0.0, value=0.0, step=100_000.0, format="%.0f", key="fc_sub_commit")
-    sub_best = b.number_input("Best case (US$)", min_value=0.0, value=0.0, step=100_000.0, format="%.0f", key="fc_sub_best")
+    sub_commit = a.number_input("Commit (US$)", min_value=0.0, value=0.0, step=100_000.0, format="%.0f",
+                                key="fc_sub_commit")
+    sub_best = b.number_input("Best case (US$)", min_value=0.0, value=0.0, step=100_000.0, format="%.0f",
+                              key="fc_sub_best")
     sub_note = st.text_area("Note", key="fc_sub_note", max_chars=2000, height=80,
                             placeholder="What moved since last week, and why")
     submitted = st.form_submit_button("Submit the call", key="fc_sub_submit", type="primary")
@@ -146,7 +148,8 @@ default = default_baseline(snaps)
 baseline_id = st.selectbox(
     "Compare the pipeline now with the snapshot", list(by_id), index=list(by_id).index(default.snapshot_id),
     key="fc_baseline", format_func=lambda i: (f"#{i} · {by_id[i].taken_at:%Y-%m-%d %H:%M} · {by_id[i].source} · "
-                                              f"{by_id[i].opportunities:,} open deals, {formatting.money(by_id[i].amount)}"))
+                                              f"{by_id[i].opportunities:,} open deals, "
+                                              f"{formatting.money(by_id[i].amount)}"))
 if len(snaps) == 1:
     st.info("Only one snapshot so far, so the comparison is with it: changes show as soon as the opportunities "
             "change (a new import takes the next snapshot).")

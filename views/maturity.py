@@ -83,7 +83,8 @@ else:
                       height=420).mark_point(size=150, filled=True, opacity=0.9).encode(
         x=alt.X("Stage:Q", title="Stage", scale=alt.Scale(domain=[0.6, 3.4]),
                 axis=alt.Axis(values=[1, 2, 3], labelExpr="datum.value == 1 ? '1 Tool-centric' : "
-                              "datum.value == 2 ? '2 Journey-centric' : '3 Ecosystem-centric'", grid=True, labelLimit=200)),
+                              "datum.value == 2 ? '2 Journey-centric' : '3 Ecosystem-centric'",
+                              grid=True, labelLimit=200)),
         y=alt.Y("Dimension:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
         yOffset=alt.YOffset("Series:N", sort=names),
         color=alt.Color("Series:N", sort=names, title=None, legend=alt.Legend(labelLimit=320, orient="top"),

@@ -96,7 +96,8 @@ h1, h2 = st.columns(2)
 segment = h1.radio("Segment", ["region", "dealer_group"], format_func=sc.LEVEL_LABELS.get, horizontal=True,
                    key="eco_heat_segment")
 MEASURES = {  # colour-by option -> (label, value format, cell label, legend title)
-    "conversion_rate": ("Conversion rate", ".0%", lambda c: formatting.percent(c.conversion_rate, 0), "Conversion rate"),
+    "conversion_rate": ("Conversion rate", ".0%", lambda c: formatting.percent(c.conversion_rate, 0),
+                        "Conversion rate"),
     "sourced_share": ("Marketing-sourced share of revenue", ".0%", lambda c: formatting.percent(c.sourced_share, 0),
                       "Sourced share"),
     "revenue_per_lead": ("Revenue per lead (US$)", "$,.0f", lambda c: formatting.money(c.revenue_per_lead),
@@ -135,7 +136,8 @@ else:
     st.caption("Coloured by **conversion rate** (sold / leads) by default: it compares segments within a journey "
                "on the same footing, whereas revenue per lead is dominated by the journey's ticket size (a fleet "
                "deal against a service visit) and mostly shows the journey mix. **Marketing-sourced share** is the "
-               f"part of the revenue whose first touch before the sale came from {' or '.join(eco.marketing_parties)}: where "
+               "part of the revenue whose first touch before the sale came from "
+               f"{' or '.join(eco.marketing_parties)}: where "
                "martech creates the value, and where dealers sell without it. Pale cells in a row are the gaps "
                "to close; blank cells had no leads. All journeys are shown here whatever the journey filter.")
 

@@ -102,7 +102,8 @@ with left:
     st.altair_chart(lines({"arr_per_subscribed_vehicle": "ARR per subscribed vehicle"},
                           "ARR per subscribed vehicle (US$ per year)", "US$ per vehicle per year",
                           alt.Axis(format="$,.0f"), "$,.2f", "arr_per_subscribed_vehicle"), width="stretch")
-    st.caption(f"Green shading and dashed lines: the benchmark ({cfg.benchmarks.metrics['arr_per_subscribed_vehicle'].text}).")
+    st.caption("Green shading and dashed lines: the benchmark "
+               f"({cfg.benchmarks.metrics['arr_per_subscribed_vehicle'].text}).")
 with right:
     st.altair_chart(lines({"subscription_share": "This month", "subscription_share_ttm": "TTM at month end"},
                           "Subscription share of revenue (%)", "Share of revenue (%)", charts.PERCENT_AXIS,

@@ -156,7 +156,8 @@ def brr_inputs(conn: Connection, ends: Sequence[date], scope: Scope) -> list[tup
         for d in ends]).where(a.c.status != "CANCELLED", award_in_scope(scope))).one()
     months = [windows.ttm_months(d) for d in ends]
     rev = conn.execute(sa.select(*[
-        sa.func.coalesce(sa.func.sum(sa.case((sa.and_(r.c.period >= lo, r.c.period <= hi), r.c.amount), else_=0.0)), 0.0)
+        sa.func.coalesce(sa.func.sum(sa.case((sa.and_(r.c.period >= lo, r.c.period <= hi), r.c.amount),
+                                             else_=0.0)), 0.0)
         for lo, hi in months])
         .select_from(r.join(a, a.c.award_id == r.c.award_id))
         .where(r.c.award_id.is_not(None), r.c.period >= min(lo for lo, _ in months), award_in_scope(scope))).one()

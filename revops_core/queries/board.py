@@ -33,7 +33,8 @@ def revenue_ttm(conn: Connection, as_of: date, scope: Scope) -> RevenueSums:
     is_ev = sa.and_(r.c.award_id.is_not(None), a.c.powertrain.in_(EV_POWERTRAINS))
     q = (sa.select(sa.func.coalesce(sa.func.sum(r.c.amount), 0.0),
                    sa.func.coalesce(sa.func.sum(sa.case((r.c.award_id.is_not(None), r.c.amount), else_=0.0)), 0.0),
-                   sa.func.coalesce(sa.func.sum(sa.case((r.c.revenue_type == "SOFTWARE_SUBSCRIPTION", r.c.amount), else_=0.0)), 0.0),
+                   sa.func.coalesce(sa.func.sum(sa.case((r.c.revenue_type == "SOFTWARE_SUBSCRIPTION", r.c.amount),
+                                                        else_=0.0)), 0.0),
                    sa.func.coalesce(sa.func.sum(sa.case((is_ev, r.c.amount), else_=0.0)), 0.0))
          .select_from(r.outerjoin(a, r.c.award_id == a.c.award_id))
          .where(month_in_ttm(r.c.period, as_of)))
@@ -128,8 +129,10 @@ def coverage_inputs(conn: Connection, as_of: date, scope: Scope) -> dict[str, Co
     """Per segment over horizon H: open pipeline in (D, end of H], quota for H, won in [start, D]."""
     o, acc, quo = T["opportunities"], T["accounts"], T["quotas"]
     h_start, h_end, labels = windows.horizon(as_of)
-    open_amt = sa.case((sa.and_(o.c.status == "OPEN", o.c.close_date > as_of, o.c.close_date <= h_end), o.c.amount), else_=0.0)
-    won_amt = sa.case((sa.and_(o.c.status == "WON", o.c.close_date >= h_start, o.c.close_date <= as_of), o.c.amount), else_=0.0)
+    open_amt = sa.case((sa.and_(o.c.status == "OPEN", o.c.close_date > as_of, o.c.close_date <= h_end), o.c.amount),
+                       else_=0.0)
+    won_amt = sa.case((sa.and_(o.c.status == "WON", o.c.close_date >= h_start, o.c.close_date <= as_of), o.c.amount),
+                      else_=0.0)
     q = (sa.select(acc.c.segment, sa.func.sum(open_amt), sa.func.sum(won_amt))
          .select_from(_segment_join())
          .where(o.c.close_date >= h_start, o.c.close_date <= h_end).group_by(acc.c.segment))

@@ -142,7 +142,8 @@ def quota_total(conn: Connection, period: str, segments: tuple[str, ...]) -> flo
     return float(conn.execute(q).scalar_one())
 
 
-def approved_eco_revenue_by_month(conn: Connection, start: date, as_of: date, scope: Scope) -> dict[str, tuple[float, int]]:
+def approved_eco_revenue_by_month(conn: Connection, start: date, as_of: date,
+                                  scope: Scope) -> dict[str, tuple[float, int]]:
     """``YYYY-MM`` -> (sum ``revenue_delta``, count) of ``APPROVED`` ECOs decided in [start, D]."""
     e, a, acc = T["ecos"], T["platform_awards"], T["accounts"]
     year, month = sa.extract("year", e.c.decided_date), sa.extract("month", e.c.decided_date)

@@ -61,7 +61,8 @@ def test_region_level_journey_and_window(open_page, sample_engine, cfg) -> None:
     card, _ = core_card(sample_engine, cfg, date(2026, 1, 1), date(2026, 3, 31), "region", "EV_LAUNCH")
     shown = at.dataframe[0].value
     assert list(shown["Region"]) == [r.entity for r in card.rows]
-    assert list(shown["Conversion rate"]) == [sc.kpi_text("conversion_rate", r.kpis["conversion_rate"]) for r in card.rows]
+    assert list(shown["Conversion rate"]) == [sc.kpi_text("conversion_rate", r.kpis["conversion_rate"])
+                                              for r in card.rows]
     assert list(shown["Median response"]) == [sc.kpi_text("median_response_minutes", r.kpis["median_response_minutes"])
                                               for r in card.rows]
     assert "Dealer ID" not in shown.columns

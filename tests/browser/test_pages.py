@@ -93,7 +93,8 @@ def _settle(page, limit: float = 90) -> None:  # noqa: ANN001 - playwright Page
     start = time.time()
     time.sleep(0.5)
     while time.time() - start < limit:
-        if not page.query_selector('[data-testid="stStatusWidget"]') and not page.query_selector('[data-testid="stSkeleton"]'):
+        if (not page.query_selector('[data-testid="stStatusWidget"]')
+                and not page.query_selector('[data-testid="stSkeleton"]')):
             time.sleep(0.5)
             if not page.query_selector('[data-testid="stStatusWidget"]'):
                 return

@@ -22,7 +22,8 @@ def _users(*users: dict) -> Users:
 
 
 USERS = _users(
-    {"username": "cro", "display_name": "Chief Revenue Officer", "role": "admin", "password_hash": _hash("board-room-2026")},
+    {"username": "cro", "display_name": "Chief Revenue Officer", "role": "admin",
+     "password_hash": _hash("board-room-2026")},
     {"username": "northline", "display_name": "Northline Auto Group", "role": "dealer_group",
      "dealer_group": "Northline Auto Group", "password_hash": _hash("dealer-council-7")},
 )

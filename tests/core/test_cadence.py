@@ -112,7 +112,8 @@ HUDDLE_OPPS = [
 ]
 
 
-def person(pid: str, role: str, segment: str, start: date = date(2020, 1, 1), end: date | None = None) -> dict[str, Any]:
+def person(pid: str, role: str, segment: str, start: date = date(2020, 1, 1),
+           end: date | None = None) -> dict[str, Any]:
     return {"person_id": pid, "role": role, "segment": segment, "start_date": start, "end_date": end}
 
 
@@ -186,12 +187,13 @@ def test_esa_flag_words() -> None:
 # --- monthly reconciliation ------------------------------------------------------------------
 
 REC_AWARDS = [
-    {"award_id": "b1", "account_id": "oem", "product_id": "p1", "award_date": date(2025, 1, 1), "lifetime_value": 1000.0},
+    {"award_id": "b1", "account_id": "oem", "product_id": "p1", "award_date": date(2025, 1, 1),
+     "lifetime_value": 1000.0},
     {"award_id": "q0", "account_id": "oem", "product_id": "p1", "award_date": date(2025, 3, 31), "lifetime_value": 1e5},
     {"award_id": "q1", "account_id": "oem", "product_id": "p1", "award_date": date(2025, 4, 1), "lifetime_value": 100.0,
      "status": "COMPLETED"},
-    {"award_id": "q2", "account_id": "t1", "product_id": "p1", "award_date": date(2025, 6, 15), "lifetime_value": 1000.0,
-     "status": "IN_PRODUCTION"},
+    {"award_id": "q2", "account_id": "t1", "product_id": "p1", "award_date": date(2025, 6, 15),
+     "lifetime_value": 1000.0, "status": "IN_PRODUCTION"},
     {"award_id": "q3", "account_id": "oem", "product_id": "p1", "award_date": date(2025, 6, 16), "lifetime_value": 1e6},
     {"award_id": "qx", "account_id": "oem", "product_id": "p1", "award_date": date(2025, 5, 1), "lifetime_value": 1e4,
      "status": "CANCELLED"},
@@ -211,8 +213,10 @@ REC_ECOS = [
     eco("x6", "q0", date(2025, 1, 1), "REJECTED", date(2025, 6, 1), 10000.0),    # rejected
 ]
 # b1's revenue: 100 in 2025-05, 200 in 2025-06
-REC_REVENUE = [{"account_id": "oem", "award_id": "b1", "period": "2025-05", "revenue_type": "HARDWARE", "amount": 100.0},
-               {"account_id": "oem", "award_id": "b1", "period": "2025-06", "revenue_type": "HARDWARE", "amount": 200.0}]
+REC_REVENUE = [{"account_id": "oem", "award_id": "b1", "period": "2025-05", "revenue_type": "HARDWARE",
+                "amount": 100.0},
+               {"account_id": "oem", "award_id": "b1", "period": "2025-06", "revenue_type": "HARDWARE",
+                "amount": 200.0}]
 
 
 def reconciliation(engine: Engine, cfg, as_of: date = D):  # noqa: ANN001, ANN201

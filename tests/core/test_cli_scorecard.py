@@ -77,7 +77,8 @@ def test_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     with pytest.raises(SystemExit):
         main(["scorecard", "--db", url, "--level", "country", *WINDOW])
     # an empty database gives an empty scorecard, not an error
-    assert run_cli(capsys, "scorecard", "--db", url, "--level", "region", *WINDOW, "--json")[:2] == (0, '{\n  "rows": {}\n}\n')
+    assert run_cli(capsys, "scorecard", "--db", url, "--level", "region", *WINDOW, "--json")[:2] == (
+        0, '{\n  "rows": {}\n}\n')
 
 
 def test_module_entry_point(tmp_path: Path) -> None:

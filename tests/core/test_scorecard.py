@@ -168,7 +168,8 @@ def test_unanswered_leads_and_dealers_without_leads(eco: Engine, cfg: AppConfig)
     rows = by_entity(card(eco, cfg))
     c, d = rows["dC"].kpis, rows["dD"].kpis
     # c1 was never answered: it is a missed SLA, and there is no response time to take a median of
-    assert (c["leads"], c["response_sla_rate"], c["median_response_minutes"], c["conversion_rate"]) == (1, 0.0, None, 0.0)
+    assert (c["leads"], c["response_sla_rate"], c["median_response_minutes"], c["conversion_rate"]) == (
+        1, 0.0, None, 0.0)
     assert c["dealer_productivity"] == 0.0
     # dD has no lead in W: every rate over leads is n/a, its productivity is a real zero
     assert d["leads"] == 0
@@ -331,7 +332,8 @@ def test_windows() -> None:
     assert months_touched(date(2026, 1, 15), date(2026, 3, 10)) == 3
     assert months_touched(date(2025, 12, 31), date(2026, 1, 1)) == 2
     assert previous_window(date(2026, 1, 1), date(2026, 3, 31)) == (date(2025, 10, 3), date(2025, 12, 31))
-    assert default_window(date(2026, 6, 30), (date(2025, 1, 1), date(2026, 5, 31))) == (date(2026, 3, 3), date(2026, 5, 31))
+    assert default_window(date(2026, 6, 30), (date(2025, 1, 1), date(2026, 5, 31))) == (
+        date(2026, 3, 3), date(2026, 5, 31))
     assert default_window(date(2026, 6, 30), None) == (date(2026, 4, 2), date(2026, 6, 30))
 
 
@@ -345,7 +347,8 @@ def test_anonymise_keeps_own_row_and_hides_peers() -> None:
 
 
 @pytest.mark.parametrize(("key", "value", "text"), [
-    ("response_sla_rate", 0.4567, "45.7%"), ("revenue", 1_234_567.0, "$1.2M"), ("median_response_minutes", 27.4, "27 min"),
+    ("response_sla_rate", 0.4567, "45.7%"), ("revenue", 1_234_567.0, "$1.2M"),
+    ("median_response_minutes", 27.4, "27 min"),
     ("median_response_minutes", 150.0, "2.5 h"), ("csat", 85.04, "85.0"), ("dealer_productivity", 1 / 3, "0.33"),
     ("composite_score", 77.78, "78"), ("quartile", 1, "Q1 (top)"), ("quartile", 3, "Q3"), ("leads", 1234, "1,234"),
     ("cost_to_serve_per_sale", None, "n/a"),

@@ -107,7 +107,8 @@ def test_headline_equals_board_metrics(engine: Engine, cfg: AppConfig) -> None:
         s = summary(engine, as_of)
         with engine.connect() as conn:
             b = board_metrics(conn, as_of, cfg)
-        assert s.software_attach_rate == (None if b.software_attach_rate is None else pytest.approx(b.software_attach_rate))
+        assert s.software_attach_rate == (None if b.software_attach_rate is None
+                                          else pytest.approx(b.software_attach_rate))
         assert s.subscription_arr == pytest.approx(b.subscription_arr)
         assert s.arr_per_subscribed_vehicle == pytest.approx(b.arr_per_subscribed_vehicle)
         assert s.subscription_revenue_share == (
