@@ -48,6 +48,13 @@ def days(value: float | None) -> str:
     return f"{float(value):,.0f} days ({float(value) / 30.44:.1f} mo)"  # type: ignore[arg-type]
 
 
+def months_of_days(value: float | None) -> str:
+    """A day count in months, for a narrow tile: 848 days -> 27.9 months."""
+    if _missing(value):
+        return NA
+    return f"{float(value) / 30.44:.1f} months"  # type: ignore[arg-type]
+
+
 def count(value: float | None) -> str:
     return NA if _missing(value) else f"{float(value):,.0f}"  # type: ignore[arg-type]
 

@@ -29,7 +29,7 @@ else:
     chart = (alt.Chart(stage_df, title="Open pipeline in the coverage horizon, by stage (US$)", height=280)
              .mark_bar().encode(
                  x=alt.X("amount:Q", title="US$", axis=charts.MONEY_AXIS, stack="zero"),
-                 y=alt.Y("Segment:N", title=None),
+                 y=alt.Y("Segment:N", title=None, axis=alt.Axis(labelLimit=220)),
                  color=alt.Color("stage:N", title="Stage"),
                  tooltip=[alt.Tooltip("Segment:N"), alt.Tooltip("stage:N", title="Stage"),
                           alt.Tooltip("amount:Q", title="Amount", format="$,.0f"),
@@ -51,7 +51,9 @@ for seg in f.segments:
         c2.markdown(band_markdown(cov_band))
         c3.metric("Win rate (TTM)", formatting.percent(m.win_rate[seg]))
         c3.markdown(band_markdown(win_band))
-        c4.metric("Sales cycle (median)", formatting.days(m.sales_cycle_days[seg]))
+        c4.metric("Sales cycle (median)", formatting.months_of_days(m.sales_cycle_days[seg]),
+                  help=f"{formatting.days(m.sales_cycle_days[seg])}: median of close date − created date over "
+                       "deals won in the twelve months to the as-of date.")
         c4.markdown(band_markdown(cyc_band))
         figure = st.selectbox("Show the opportunities behind", list(DRILLDOWNS), format_func=DRILLDOWNS.get,
                               key=f"seg_drill_{seg}")

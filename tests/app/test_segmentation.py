@@ -16,6 +16,8 @@ def test_segment_figures_and_drilldown(open_page, sample_engine, cfg) -> None:
     assert coverage == expected
     wins = [x.value for x in at.metric if x.label == "Win rate (TTM)"]
     assert wins[0] == formatting.percent(m.win_rate["OEM"])
+    cycles = [x.value for x in at.metric if x.label == "Sales cycle (median)"]
+    assert cycles[0] == formatting.months_of_days(m.sales_cycle_days["OEM"])  # months fit the tile
     at.selectbox(key="seg_drill_OEM").select("won_ttm").run()
     assert not at.exception
     assert len(at.dataframe) >= 1
