@@ -49,6 +49,11 @@ def sign_in_required(users: Users) -> bool:
     return bool(users.users)
 
 
+def scorecards_shared(users: Users) -> bool:
+    """Some user sees its own dealer group: dealer scorecards are shared (maturity PARTNER_ROLE)."""
+    return any(users.roles[u.role].sees == "own_dealer_group" for u in users.users)
+
+
 def hash_password(password: str) -> str:
     """A bcrypt hash for ``users.yaml``; raises ``ValueError`` for a password under 10 characters."""
     if len(password) < MIN_PASSWORD_LENGTH:

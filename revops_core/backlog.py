@@ -59,6 +59,11 @@ def backlog_schedule(conn: Connection, as_of: date, scope: Scope = EVERYTHING,
     return dict(sorted(out.items()))
 
 
+def through_year(schedule: Schedule, year: int) -> Schedule:
+    """The schedule's calendar years up to and including ``year``."""
+    return {y: amounts for y, amounts in schedule.items() if y <= year}
+
+
 def scheduled_after(schedule: Schedule, year: int) -> float:
     """Remaining backlog scheduled in the calendar years after ``year`` (all powertrains)."""
     return sum(amount for y, amounts in schedule.items() if y > year for amount in amounts.values())

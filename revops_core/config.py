@@ -150,9 +150,6 @@ class Alerts(_Model):
     alerts: tuple[Alert, ...]
 
 
-SEES = ("everything", "own_dealer_group")
-
-
 class Role(_Model):
     """What a role sees: ``everything``, or ``own_dealer_group`` (its own figures and anonymous peers)."""
 

@@ -11,6 +11,7 @@ from revops_core.config import AppConfig
 from revops_core.queries import awards as qa
 from revops_core.queries import cadence
 from revops_core.queries.common import EVERYTHING, Scope
+from shell import data
 from shell.data import config, engine
 
 SCHEDULE_LAST_YEAR = 2035
@@ -23,17 +24,14 @@ def waterfall(url: str, version: str, period: str, as_of: date, scope: Scope = E
         return backlog.backlog_waterfall(conn, period, as_of, scope)
 
 
-@st.cache_data(show_spinner=False)
 def schedule(url: str, version: str, as_of: date, scope: Scope = EVERYTHING) -> backlog.Schedule:
-    with engine(url).connect() as conn:
-        return backlog.backlog_schedule(conn, as_of, scope, last_year=SCHEDULE_LAST_YEAR)
+    """The backlog schedule to the chart's last year, cut from the one cached full schedule."""
+    return backlog.through_year(data.schedule(url, version, as_of, scope), SCHEDULE_LAST_YEAR)
 
 
-@st.cache_data(show_spinner=False)
 def scheduled_after_last_year(url: str, version: str, as_of: date, scope: Scope = EVERYTHING) -> float:
-    """Backlog scheduled after the last year the schedule chart shows."""
-    with engine(url).connect() as conn:
-        return backlog.scheduled_after(backlog.backlog_schedule(conn, as_of, scope), SCHEDULE_LAST_YEAR)
+    """Backlog scheduled after the last year the schedule chart shows (same cached schedule)."""
+    return backlog.scheduled_after(data.schedule(url, version, as_of, scope), SCHEDULE_LAST_YEAR)
 
 
 @st.cache_data(show_spinner=False)

@@ -5,7 +5,7 @@ from datetime import date
 
 import streamlit as st
 
-from revops_core import maturity
+from revops_core import access, maturity
 from revops_core.config import config_dir
 from revops_core.queries import maturity as q
 from revops_core.queries.common import EVERYTHING, Scope
@@ -27,10 +27,10 @@ def suggestions(url: str, version: str, org_unit: str | None = None) -> tuple[di
     """The stage the data supports per dimension, and whether it was read from the org unit's
     own dealer group (an org unit named like a dealer group) rather than the whole database.
     Dealer scorecards count as shared when dealer-group users are configured in ``users.yaml``."""
-    shared = any(u.role == "dealer_group" for u in data.config().users.users)
+    shared = access.scorecards_shared(data.config().users)
     with data.engine(url).connect() as conn:
         own = org_unit is not None and org_unit in q.dealer_groups(conn)
-        scope = Scope(frozenset({org_unit})) if own and org_unit else EVERYTHING
+        scope = Scope(frozenset({org_unit})) if own else EVERYTHING
         return maturity.suggest_stages(q.data_facts(conn, scorecards_shared=shared, scope=scope)), own
 
 

@@ -33,9 +33,8 @@ if PENDING in st.session_state:  # select the org unit just saved, before its wi
 if SAVED in st.session_state:
     st.success(st.session_state.pop(SAVED), icon=":material/task_alt:")
 
-units = md.org_units(f.url, f.version, viewer.scope)
-if not viewer.sees_everything:  # a dealer group assesses itself only
-    units = [viewer.dealer_group] if viewer.dealer_group else []
+# a dealer group assesses itself only
+units = md.org_units(f.url, f.version) if viewer.sees_everything else [str(viewer.dealer_group)]
 NEW = "➕ New org unit…"
 org = st.selectbox("Org unit", [*units, NEW] if viewer.sees_everything else units, key="mm_org",
                    bind="query-params",

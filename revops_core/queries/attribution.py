@@ -229,6 +229,17 @@ def iter_sold_paths(conn: Connection, start: date, end: date, scope: Scope,
         yield SoldPath(revenue, tuple(touches))
 
 
+def _markov_touches(start: date, end: date,
+                    scope: Scope) -> tuple[sa.ColumnElement, sa.FromClause, ColumnElement[bool]]:
+    """The touches the Markov chain reads: of leads created in the window, a converted lead's
+    touches up to its sale. Returns (converted flag 1/0, leads joined to touchpoints, WHERE)."""
+    l, tp = T["leads"], T["touchpoints"]  # noqa: E741
+    converted = sa.case((l.c.sold_at.is_not(None), 1), else_=0)
+    counts_touch = sa.or_(l.c.sold_at.is_(None), tp.c.ts <= l.c.sold_at)
+    joined = _leads_from(scope).join(tp, tp.c.lead_id == l.c.lead_id)
+    return converted, joined, sa.and_(in_window(l.c.created_at, start, end), counts_touch, _scope_where(scope))
+
+
 def markov_paths(conn: Connection, start: date, end: date, scope: Scope) -> list[MarkovPathRow]:
     """Distinct paths of the leads created in the window, with lead counts (see the module doc).
 
@@ -238,10 +249,7 @@ def markov_paths(conn: Connection, start: date, end: date, scope: Scope) -> list
     Then GROUP BY path, converted. Leads with no touch are left out (inner join).
     """
     l, tp = T["leads"], T["touchpoints"]  # noqa: E741
-    converted = sa.case((l.c.sold_at.is_not(None), 1), else_=0)
-    counts_touch = sa.or_(l.c.sold_at.is_(None), tp.c.ts <= l.c.sold_at)
-    joined = _leads_from(scope).join(tp, tp.c.lead_id == l.c.lead_id)
-    where = sa.and_(in_window(l.c.created_at, start, end), counts_touch, _scope_where(scope))
+    converted, joined, where = _markov_touches(start, end, scope)
     sep = sa.cast(sa.literal(PATH_SEPARATOR), sa.Text)
     if conn.dialect.name == "postgresql":
         path = sa.aggregate_order_by(sa.func.string_agg(tp.c.channel, sep), tp.c.ts, tp.c.channel)
@@ -270,11 +278,8 @@ def markov_transitions(conn: Connection, start: date, end: date, scope: Scope) -
     the pairs are counted with GROUP BY, so only (channels + 1)^2 rows leave the database
     however many leads and paths there are. Leads with no touch are left out.
     """
-    l, tp = T["leads"], T["touchpoints"]  # noqa: E741
-    converted = sa.case((l.c.sold_at.is_not(None), 1), else_=0)
-    counts_touch = sa.or_(l.c.sold_at.is_(None), tp.c.ts <= l.c.sold_at)
-    joined = _leads_from(scope).join(tp, tp.c.lead_id == l.c.lead_id)
-    where = sa.and_(in_window(l.c.created_at, start, end), counts_touch, _scope_where(scope))
+    tp = T["touchpoints"]
+    converted, joined, where = _markov_touches(start, end, scope)
     order = (tp.c.ts, tp.c.channel)
     touches = (sa.select(tp.c.channel.label("channel"), converted.label("converted"),
                          sa.func.lag(tp.c.channel).over(partition_by=tp.c.lead_id, order_by=order).label("prev"),

@@ -18,7 +18,7 @@ from revops_core import windows
 from revops_core.contract import AWARD_STATUSES
 from revops_core.queries import board as qb
 from revops_core.queries.cadence import OPEN_ECO_STATUSES
-from revops_core.queries.common import T, Scope, days_between, dealer_filter, in_ttm
+from revops_core.queries.common import T, Scope, days_between, in_ttm
 
 COUNTED = ("AWARDED", "IN_PRODUCTION")  # statuses whose awards carry backlog
 
@@ -28,13 +28,7 @@ SOP_COLUMNS = ("award_id", "account", "platform", "powertrain", "sop_date", "day
                "apqp_phase", "lifetime_value", "value_at_risk")
 
 
-def award_in_scope(scope: Scope) -> sa.ColumnElement[bool]:
-    """Awards whose account the scope may see (every award when the scope is everything)."""
-    if scope.is_everything:
-        return sa.true()
-    acc = T["accounts"]
-    visible = sa.select(acc.c.account_id).where(dealer_filter(scope, acc.c.dealer_group))
-    return T["platform_awards"].c.account_id.in_(visible)
+award_in_scope = qb.award_in_scope  # re-exported: award queries here and in board share it
 
 
 # --- backlog at a date and the flows of a period -------------------------------------------------

@@ -71,15 +71,17 @@ def backlog_by_award(as_of: date, scope: Scope | None = None) -> sa.Select:
             .select_from(a.outerjoin(eco, eco.c.award_id == a.c.award_id)
                          .outerjoin(rev, rev.c.award_id == a.c.award_id))
             .where(a.c.award_date <= as_of, a.c.status.in_(["AWARDED", "IN_PRODUCTION"]),
-                   _accounts_in(a.c.account_id, scope)))
+                   award_in_scope(scope)))
 
 
-def _accounts_in(account_col: sa.ColumnElement, scope: Scope | None) -> sa.ColumnElement[bool]:
-    """Rows of accounts in ``scope`` (the one place a scope narrows award queries)."""
+def award_in_scope(scope: Scope | None) -> sa.ColumnElement[bool]:
+    """Awards whose account the scope may see (every award for None or everything); the one
+    place a scope narrows award queries."""
     if scope is None or scope.is_everything:
         return sa.true()
     acc = T["accounts"]
-    return account_col.in_(sa.select(acc.c.account_id).where(dealer_filter(scope, acc.c.dealer_group)))
+    visible = sa.select(acc.c.account_id).where(dealer_filter(scope, acc.c.dealer_group))
+    return T["platform_awards"].c.account_id.in_(visible)
 
 
 def backlog_total(conn: Connection, as_of: date, scope: Scope) -> float:
