@@ -5,6 +5,7 @@ import streamlit as st
 
 from revops_core import bands, formatting
 from revops_core.config import AppConfig
+from revops_core.queries.common import change
 
 BADGE = {"green": ("green", "On target"), "amber": ("orange", "Watch"), "red": ("red", "Off target"),
          "none": ("gray", "No benchmark")}
@@ -16,7 +17,7 @@ def tile(cfg: AppConfig, key: str, value: float | None, previous: float | None,
     """One bordered tile for a board metric (``trend`` oldest first, ending with ``value``)."""
     kind = cfg.labels.metrics[key].format if key in cfg.labels.metrics else "count"
     band = bands.evaluate(cfg, key, value, segment)
-    delta = None if value is None or previous is None else value - previous
+    delta = change(value, previous)
     with st.container(border=True):
         st.metric(label or cfg.metric_label(key), formatting.fmt(kind, value),
                   delta=None if delta is None else formatting.signed_delta(kind, delta),

@@ -6,6 +6,7 @@ import streamlit as st
 
 from revops_core import bands, formatting
 from revops_core.contract import CERTIFICATIONS
+from revops_core.queries.common import change
 from revops_core.risks import risk_scores
 from shell import certifications_data, data, filters
 from shell.tiles import BADGE, tile
@@ -80,13 +81,11 @@ for seg in f.segments:
         "Segment": cfg.label("segments", seg),
         "Win rate": formatting.percent(m.win_rate[seg]),
         "Win rate vs last quarter": formatting.signed_delta(
-            "percent", None if before is None or m.win_rate[seg] is None or before.win_rate[seg] is None
-            else m.win_rate[seg] - before.win_rate[seg]),
+            "percent", None if before is None else change(m.win_rate[seg], before.win_rate[seg])),
         "Pipeline coverage": "quota met" if cov and cov.quota_met else formatting.ratio(m.pipeline_coverage[seg]),
         "Coverage band": f"{BADGE[cov_band.status][1]}: {cov_band.label}",
         "Coverage vs last quarter": formatting.signed_delta(
-            "ratio", None if before is None or m.pipeline_coverage[seg] is None or before.pipeline_coverage[seg] is None
-            else m.pipeline_coverage[seg] - before.pipeline_coverage[seg]),
+            "ratio", None if before is None else change(m.pipeline_coverage[seg], before.pipeline_coverage[seg])),
         "Sales cycle": formatting.days(m.sales_cycle_days[seg]),
         "Cycle band": f"{BADGE[cyc_band.status][1]}: {cyc_band.label}",
     })

@@ -11,6 +11,7 @@ import streamlit as st
 from revops_core import maturity
 from revops_core.contract import MATURITY_DIMENSIONS
 from revops_core.errors import ConfigError
+from revops_core.queries.common import change
 from shell import access, filters
 from shell import maturity_data as md
 
@@ -54,7 +55,7 @@ if current is None:
     st.info("No assessment for this org unit yet: fill in the form below to record the first one.")
 else:
     label = maturity.stage_label(current.score, cfg)
-    change = None if previous is None else current.score - previous.score
+    score_change = None if previous is None else change(current.score, previous.score)
     views = maturity.compare(current.stages, None if previous is None else previous.stages, suggested, cfg)
     found = maturity.disagreements(current.stages, suggested, cfg)
     c1, c2, c3, c4 = st.columns([1.5, 0.9, 1.2, 0.9])
@@ -62,7 +63,7 @@ else:
               f"{cfg.thresholds.tool_centric_below:g}, Journey-centric below {cfg.thresholds.journey_centric_below:g}, "
               "else Ecosystem-centric.")
     c2.metric("Assessment score (1–3)", f"{current.score:.2f}",
-              delta=None if change is None else f"{change:+.2f}",
+              delta=None if score_change is None else f"{score_change:+.2f}",
               delta_description=None if previous is None else f"vs {previous.assessed_on:%d %b %Y}")
     c3.metric("Assessed on", f"{current.assessed_on:%d %b %Y}",
               help=f"{len(history)} assessment{'s' if len(history) != 1 else ''} of {current.org_unit} on record.")

@@ -84,6 +84,11 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     return float(numerator) / float(denominator)
 
 
+def change(now: float | None, before: float | None) -> float | None:
+    """The change of a figure against an earlier value; None when either is n/a (like ``ratio``)."""
+    return None if now is None or before is None else now - before
+
+
 def median_by(group_col: sa.ColumnElement, value_col: sa.ColumnElement,
               where: ColumnElement[bool], select_from: sa.FromClause) -> sa.Select:
     """Median of ``value_col`` per group, in SQL with window functions (portable)."""

@@ -30,3 +30,10 @@ def test_signed_changes() -> None:
     assert formatting.signed_delta("money", 120_700_000) == "+$120.7M"
     assert formatting.signed_delta("percent", -0.015) == "-1.5 pts"
     assert formatting.signed_delta("ratio", 0.3) == "+0.30x"
+
+
+def test_change_is_na_when_either_side_is() -> None:
+    from revops_core.queries.common import change
+
+    assert change(0.384, 0.380) == pytest.approx(0.004)
+    assert change(None, 1.0) is None and change(1.0, None) is None
