@@ -9,6 +9,7 @@ import streamlit as st
 from revops_core.db import redact
 from revops_core.errors import ConfigError
 from revops_core.access import Viewer
+from revops_core.readiness import readiness
 from shell import access, charts, data
 from shell.filters import sidebar_filters
 
@@ -29,6 +30,12 @@ PAGE_SPECS = [
     ("Data", "views/data_admin.py", "Data: import, export, sample", ":material/database:"),
 ]
 SHARED = ("views/scorecard.py", "views/maturity.py")
+# The datasets a page needs (revops_core.readiness.NEEDS); pages not listed run on any data.
+PAGE_NEEDS = {
+    **dict.fromkeys(("views/board_overview.py", "views/segmentation.py", "views/backlog_awards.py",
+                     "views/certifications.py", "views/software.py", "views/cadence.py", "views/forecast.py",
+                     "views/scenario.py"), "revenue"),
+    "views/scorecard.py": "ecosystem", "views/attribution.py": "attribution"}
 
 
 def pages_for(viewer: Viewer) -> dict[str, list[st.Page]]:
@@ -72,15 +79,30 @@ def main() -> None:
     access.sidebar_badge(viewer)
     if url is None:
         st.stop()
-    latest = data.latest_date(url, data.current_version(url))
+    version = data.current_version(url)
+    latest = data.latest_date(url, version)
     if latest is None:
         if nav.title.startswith("Data"):
             nav.run()
         else:
             st.info("The database is empty. Open **Data** to load the sample company or import your CSV files.")
         return
+    need = PAGE_NEEDS.get(_page_path(nav))
+    ready = readiness(data.dataset_counts(url, version), need) if need else None
+    if ready is not None and not ready.ready:
+        st.title(nav.title)
+        st.info(ready.blocked_message("This page"))
+        return
     sidebar_filters(url, latest, segments_shown=viewer.sees_everything)
+    if ready is not None and ready.empty:
+        st.sidebar.caption(ready.partial_message())
     nav.run()
+
+
+def _page_path(page: st.Page) -> str:
+    """The page file of ``page`` relative to the app, as listed in ``PAGE_SPECS``."""
+    titles = {title: path for _s, path, title, _i in PAGE_SPECS}
+    return titles.get(page.title, "")
 
 
 main()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
+import socket
 import subprocess
 import sys
 import venv
@@ -37,11 +39,53 @@ def ensure_venv(requirements: str) -> None:
     stamp.write_text(digest)
 
 
+def _option(args: list[str], name: str) -> str | None:
+    """The value of ``--name value`` or ``--name=value`` in ``args``, else None."""
+    for i, arg in enumerate(args):
+        if arg == name and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def _free_port(address: str, first: int = 8501, tries: int = 50) -> int:
+    """The first port from ``first`` that nothing listens on at ``address``."""
+    for port in range(first, first + tries):
+        with socket.socket() as sock:
+            try:
+                sock.bind((address if address not in ("", "0.0.0.0") else "", port))
+            except OSError:
+                continue
+            return port
+    sys.exit(f"No free port between {first} and {first + tries - 1}; pass --server.port N")
+
+
 def run(args: list[str]) -> int:
+    """Start Streamlit on 127.0.0.1 (unless ``--server.address`` says otherwise) and wait for it.
+
+    Ctrl+C and SIGTERM stop Streamlit too; the URL printed carries the port actually used.
+    """
     ensure_venv("requirements.txt")
-    cmd = [str(PY), "-m", "streamlit", "run", str(ROOT / "app.py"), *args]
-    print("Starting AutoRevOps: open http://localhost:8501 (Ctrl+C stops it)", flush=True)
-    return subprocess.call(cmd, cwd=ROOT)
+    address = _option(args, "--server.address") or "127.0.0.1"
+    port = _option(args, "--server.port") or str(_free_port(address))
+    extra: list[str] = []
+    for flag, value in (("--server.address", address), ("--server.port", port)):
+        if _option(args, flag) is None:
+            extra += [flag, value]
+    cmd = [str(PY), "-m", "streamlit", "run", str(ROOT / "app.py"), *extra, *args]
+    shown = "localhost" if address in ("127.0.0.1", "localhost") else address
+    print(f"Starting AutoRevOps: open http://{shown}:{port} (Ctrl+C stops it)", flush=True)
+    if address not in ("127.0.0.1", "localhost", "::1"):
+        print(f"Listening on {address}: anyone who can reach this machine can open the app. "
+              "Configure users in config/users.yaml so that they must sign in.", flush=True)
+    child = subprocess.Popen(cmd, cwd=ROOT)
+    signal.signal(signal.SIGTERM, lambda *_: child.terminate())
+    try:
+        return child.wait()
+    except KeyboardInterrupt:
+        child.terminate()
+        return child.wait()
 
 
 def test(args: list[str]) -> int:

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from datetime import datetime
 
 import bcrypt
+from sqlalchemy.engine import Engine
 
+from revops_core import audit
 from revops_core.config import Users
 from revops_core.queries.common import EVERYTHING, Scope
 
@@ -78,3 +81,37 @@ def authenticate(users: Users, username: str, password: str) -> Viewer | None:
     sees = users.roles[match.role].sees
     return Viewer(match.username, match.display_name, match.role,
                   match.dealer_group if sees == "own_dealer_group" else None)
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    """The viewer on success; otherwise None and the message to show."""
+
+    viewer: Viewer | None
+    message: str = ""
+
+
+def sign_in(engine: Engine, users: Users, username: str, password: str, client: str | None,
+            at: datetime) -> SignInResult:
+    """Check a sign-in attempt against the rate limits, then the password; record it in the audit log.
+
+    A locked-out attempt is refused without checking the password (so guessing gains nothing
+    while locked) and recorded as refused; failures and successes are recorded too.
+    """
+    name = (username or "").strip().lower()
+    with engine.connect() as conn:
+        locked = audit.lockout(conn, users.sign_in, at, name, client)
+    if locked is not None:
+        audit.record(engine, at, name, audit.SIGN_IN_REFUSED, locked.reason, client)
+        return SignInResult(None, locked.message(at))
+    viewer = authenticate(users, name, password)
+    if viewer is None:
+        audit.record(engine, at, name, audit.SIGN_IN_FAILED, None, client)
+        return SignInResult(None, "Wrong username or password.")
+    audit.record(engine, at, name, audit.SIGN_IN, viewer.role, client)
+    return SignInResult(viewer)
+
+
+def sign_out(engine: Engine, viewer: Viewer, client: str | None, at: datetime) -> None:
+    """Record that ``viewer`` signed out."""
+    audit.record(engine, at, viewer.username.lower(), audit.SIGN_OUT, None, client)

@@ -13,7 +13,8 @@ import yaml
 from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator,
                       model_validator)
 
-from revops_core.contract import CERTIFICATIONS, SEGMENTS
+from revops_core.contract import (CERTIFICATIONS, DEFAULT_MAX_AMOUNT, FORECAST_CATEGORIES, REVENUE_TYPES,
+                                  SEGMENTS)
 from revops_core.errors import ConfigError
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
@@ -95,6 +96,33 @@ class ScenarioDefaults(_Model):
     s_steepness: float = Field(0.6, gt=0)
 
 
+class Outlook(_Model):
+    """METRICS.md "Revenue outlook": pipeline weights by forecast category, SOP lag, program life, growth.
+
+    ``forecast_weights`` covers every forecast category (a blank category counts as ``PIPELINE``);
+    ``growth`` is a yearly rate per revenue type without an award (types left out grow at 0).
+    """
+
+    forecast_weights: dict[str, Annotated[float, Field(ge=0, le=1)]] = {
+        "COMMIT": 0.9, "BEST_CASE": 0.5, "PIPELINE": 0.25, "OMITTED": 0.0}
+    sop_lag_months: int = Field(36, ge=0, le=120)
+    program_years: int = Field(6, ge=1, le=30)
+    growth: dict[str, Annotated[float, Field(ge=-0.5, le=1.0)]] = {}
+
+    @model_validator(mode="after")
+    def _known_codes(self) -> Outlook:
+        problems = []
+        if set(self.forecast_weights) != set(FORECAST_CATEGORIES):
+            problems.append(f"forecast_weights: give a weight for each of {', '.join(FORECAST_CATEGORIES)} "
+                            f"(got {', '.join(self.forecast_weights) or 'none'})")
+        unknown = sorted(set(self.growth) - set(REVENUE_TYPES))
+        if unknown:
+            problems.append(f"growth: unknown revenue type(s) {', '.join(unknown)}; use {', '.join(REVENUE_TYPES)}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
 class Ecosystem(_Model):
     response_sla_minutes: float = Field(30, gt=0)
     marketing_parties: tuple[str, ...] = ("OEM", "MEDIA")
@@ -105,12 +133,20 @@ class Ecosystem(_Model):
     lower_is_better: tuple[str, ...] = ()
 
 
+class ImportRules(_Model):
+    """CSV import limits (DATA_CONTRACT.md: money is finite and below a ceiling in config)."""
+
+    max_amount: float = Field(DEFAULT_MAX_AMOUNT, gt=0, allow_inf_nan=False)
+
+
 class Rules(_Model):
     certification_rules: tuple[CertificationRule, ...]
     expiring_soon_days: int = Field(90, ge=0)
     risks: Risks = Risks()
     scenario: ScenarioDefaults = ScenarioDefaults()
+    outlook: Outlook = Outlook()
     ecosystem: Ecosystem
+    import_: ImportRules = Field(ImportRules(), alias="import")  # ``import`` in rules.yaml
 
 
 class MetricLabel(_Model):
@@ -166,11 +202,26 @@ class User(_Model):
     dealer_group: str | None = None
 
 
+class SignInLimits(_Model):
+    """``users.yaml`` ``sign_in``: repeated failures lock a user name (and a client) for a while.
+
+    ``max_failures`` failed sign-ins of one user name within ``window_minutes`` (counted since
+    its last successful sign-in) refuse further attempts until the oldest of them is older
+    than the window; ``max_client_failures`` does the same per client address, whatever names
+    it tries.
+    """
+
+    max_failures: Annotated[int, Field(ge=1, le=1000)] = 5
+    max_client_failures: Annotated[int, Field(ge=1, le=10000)] = 20
+    window_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
+
+
 class Users(_Model):
     """``users.yaml``: roles and users. No users = no sign-in, everyone sees everything."""
 
     roles: dict[str, Role]
     users: tuple[User, ...] = ()
+    sign_in: SignInLimits = SignInLimits()
 
     @model_validator(mode="after")
     def _consistent(self) -> Users:

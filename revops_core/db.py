@@ -9,6 +9,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from revops_core.errors import RevOpsError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "autorevops.db"
 ENV_VAR = "AUTOREVOPS_DB_URL"
@@ -51,22 +53,139 @@ def _pg_session(setting: str) -> Callable[[object, object], None]:
     return on_connect
 
 
-def make_engine(url: str | None = None) -> Engine:
-    """An engine for ``url`` (resolved as in ``resolve_url``); SQLite gets its folder and FKs on."""
+class DatabaseProblem(RevOpsError):
+    """The database named by ``--db`` / ``AUTOREVOPS_DB_URL`` cannot be used; the message says why and what to do."""
+
+
+def make_engine(url: str | None = None, *, create: bool = True) -> Engine:
+    """An engine for ``url`` (resolved as in ``resolve_url``); SQLite gets foreign keys on.
+
+    ``create=True`` (the app, ``seed``, ``import``): a SQLite file and its folder are created on
+    first connect, in WAL mode. ``create=False`` (reading commands): nothing is ever created;
+    a SQLite file that does not exist raises ``DatabaseProblem``, and the journal mode is left
+    as it is. A malformed URL, an unknown dialect or a missing driver raise ``DatabaseProblem``.
+    """
     resolved = resolve_url(url)
-    if resolved.startswith("sqlite"):
-        path = sa.engine.make_url(resolved).database
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(resolved)
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    engine = sa.create_engine(resolved, pool_pre_ping=True)
+    parsed = _parse(resolved)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, create)
+    engine = _create_engine(parsed, pool_pre_ping=True, connect_args=_connect_args(parsed))
     if engine.dialect.name == "postgresql":
-        sa.event.listen(engine, "connect", _pg_session(work_mem()))
+        sa.event.listen(engine, "connect", _pg_session(_checked_work_mem()))
     return engine
 
 
+def _parse(url: str) -> sa.engine.URL:
+    try:
+        return sa.engine.make_url(url)
+    except (sa.exc.ArgumentError, ValueError) as exc:
+        raise DatabaseProblem(f"{redact(url)!r} is not a database URL ({exc}); use e.g. sqlite:///data/autorevops.db "
+                              "or postgresql://user@host:5432/db") from None
+
+
+def _create_engine(url: sa.engine.URL, **kwargs: object) -> Engine:
+    """``sa.create_engine`` with a missing driver or unknown dialect turned into ``DatabaseProblem``."""
+    try:
+        return sa.create_engine(url, **kwargs)
+    except (ModuleNotFoundError, sa.exc.NoSuchModuleError) as exc:
+        raise DatabaseProblem(f"no database driver for {url.drivername}:// is installed ({exc}); "
+                              "AutoRevOps runs on sqlite:/// and postgresql:// URLs") from None
+    except (sa.exc.ArgumentError, TypeError, ValueError) as exc:
+        raise DatabaseProblem(f"{redact(str(url))!r} is not a usable database URL ({exc}); check --db") from None
+
+
+def _connect_args(url: sa.engine.URL) -> dict[str, object]:
+    """A 10 s connect timeout on PostgreSQL unless the URL sets one, so an unreachable host fails fast."""
+    if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
+        return {"connect_timeout": 10}
+    return {}
+
+
+def _checked_work_mem() -> str:
+    try:
+        return work_mem()
+    except ValueError as exc:
+        raise DatabaseProblem(str(exc)) from None
+
+
+def sqlite_path(url: str | None) -> Path | None:
+    """The file of a file-backed SQLite URL (resolved as in ``resolve_url``), else None."""
+    return _sqlite_file(_parse(resolve_url(url)))
+
+
+def _sqlite_file(url: sa.engine.URL) -> Path | None:
+    path = url.database
+    if url.get_backend_name() != "sqlite" or not path or path == ":memory:" or path.startswith("file:"):
+        return None  # in memory, a URI filename or another database
+    return Path(path)
+
+
+def _sqlite_engine(url: sa.engine.URL, create: bool) -> Engine:
+    path = _sqlite_file(url)
+    if not create and path is not None:
+        _require_file(path)
+    engine = _create_engine(url)
+    if create and path is not None:
+        sa.event.listen(engine, "do_connect", _make_folder(path))
+    sa.event.listen(engine, "connect", _sqlite_pragmas if create else _sqlite_foreign_keys)
+    return engine
+
+
+def _require_file(path: Path) -> None:
+    if path.is_dir():
+        raise DatabaseProblem(f"{path} is a folder, not a database file; check --db")
+    if not path.exists():
+        raise DatabaseProblem(f"no database at {path}; create one with `python -m revops_core seed` or `import`")
+
+
+def _make_folder(path: Path) -> Callable[..., None]:
+    def do_connect(*_args: object) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return do_connect
+
+
+def _sqlite_foreign_keys(dbapi_conn: object, _record: object) -> None:
+    dbapi_conn.execute("PRAGMA foreign_keys=ON")  # type: ignore[attr-defined]
+
+
 def redact(url: str) -> str:
-    """The URL with any password hidden, for messages and logs."""
-    return sa.engine.make_url(url).render_as_string(hide_password=True)
+    """The URL with any password hidden, for messages and logs (also for a URL that does not parse)."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except (sa.exc.ArgumentError, ValueError):
+        return re.sub(r"([^\s:/@]+:)[^\s@/]*@", r"\1***@", url)  # user:password@
+
+
+def describe_failure(exc: sa.exc.DBAPIError, url: str) -> str:
+    """One line saying what the database refused and what to do (passwords redacted)."""
+    reason, shown = _reason(exc), redact(url)
+    path = sqlite_path(url) if url.startswith("sqlite") else None
+    if path is None and _is_connect_failure(exc):
+        server = "PostgreSQL" if url.startswith("postgres") else "the database server"
+        hint = "start the server or check --db" if _is_unreachable(reason) else "check --db"
+        return f"cannot reach {server} at {shown} ({reason}); {hint}"
+    if "file is not a database" in reason:
+        return f"{path or shown} is not a SQLite database ({reason}); check --db"
+    if path is not None and isinstance(exc, sa.exc.OperationalError):
+        return f"cannot use the SQLite database {path} ({reason}); check --db and the file's permissions"
+    return f"the database at {shown} refused the request ({reason}); check the data and --db"
+
+
+def _is_connect_failure(exc: sa.exc.DBAPIError) -> bool:
+    raw = str(exc.orig).lower()
+    return exc.connection_invalidated or (isinstance(exc, sa.exc.OperationalError) and (
+        raw.startswith("connection") or "failed to resolve host" in raw or "timeout expired" in raw))
+
+
+def _is_unreachable(reason: str) -> bool:
+    return any(word in reason.lower() for word in ("refused", "resolve", "timeout", "timed out", "unreachable",
+                                                   "no route", "no such file"))
+
+
+def _reason(exc: sa.exc.DBAPIError) -> str:
+    """The driver's message, short: 'connection refused', 'database "x" does not exist', ..."""
+    text = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+    text = re.sub(r"^connection failed: ", "", text)
+    text = re.sub(r"^connection to server (at|on) .*?failed: ", "", text)
+    text = re.sub(r"^(FATAL|ERROR):\s+", "", text).strip()
+    return text[:1].lower() + text[1:] if text[:1].isupper() and text[1:2].islower() else text

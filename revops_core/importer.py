@@ -4,7 +4,10 @@ Conventions (the same words appear in the README and in every message):
 
 * **Files.** One ``<dataset>.csv`` per dataset, UTF-8 (a leading byte-order mark, as Excel's
   "CSV UTF-8" writes it, is accepted), a header row naming the columns. Any other file in the
-  folder is ignored with a warning. An empty file, or one with only a header, holds zero rows.
+  folder is ignored with a warning. An empty (0-byte) file, or one with only a header, holds zero
+  rows; in replace mode it empties its dataset, which a warning says, as for a missing file. A
+  file whose header is one column holding ``;`` or a tab is refused with a hint about the
+  delimiter (European Excel saves "CSV" with semicolons).
 * **Rows.** A problem's row is the spreadsheet row number: the header is row 1, so the first data
   row is row 2. Blank lines count as rows (so the numbers match the file) and hold no data.
 * **Columns.** Every required column must be in the header; an optional (``?``) column may be
@@ -16,7 +19,11 @@ Conventions (the same words appear in the README and in every message):
   mapped onto a flag). Dates ``YYYY-MM-DD``, months ``YYYY-MM``, quarters ``YYYYQn``, timestamps
   ``YYYY-MM-DDTHH:MM[:SS[.ffffff]]`` (a space instead of ``T`` is accepted; no time zone).
   Numbers use ``.`` as the decimal point and no thousands separators; whole-number columns take
-  digits only. Enumerations take the upper-case codes exactly.
+  digits only. Enumerations take the upper-case codes exactly. Money is finite and its absolute
+  value at most the ceiling ``max_amount`` (``rules.yaml`` ``import.max_amount``).
+* **Rules across columns.** Each dataset's ``rules`` (``contract.RowRule``) are checked on every
+  row whose two values were read; a broken one is named by file, row and column, with both
+  values and the fix.
 * **Keys and links.** A key may appear once per file (a blank optional key column counts as a
   value); a foreign key must name a row of the referenced file in the same import, or, in
   append mode, a row already in the database. In append mode a key already in the database is
@@ -27,7 +34,9 @@ Conventions (the same words appear in the README and in every message):
   in both modes, so a wrong path can never empty the database.
 * **All or nothing.** Every problem in every file is collected (at most ``MAX_LISTED`` per file
   and column, then an "… and N more" line); if there is any, ``ImportRejected`` is raised and
-  nothing is written. Only a clean folder reaches ``loader.write_datasets``, one transaction.
+  nothing is written. ``check_folder`` is that whole check as a dry run (an ``ImportPlan``);
+  ``import_folder`` runs the same check, then hands the clean folder to
+  ``loader.write_datasets``, one transaction.
 """
 from __future__ import annotations
 
@@ -39,6 +48,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -46,10 +56,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from revops_core.contract import DATASET_BY_NAME, JOURNEYS, Column, Dataset, load_order
+from revops_core.contract import (DATASET_BY_NAME, DEFAULT_MAX_AMOUNT, JOURNEYS, AtMost, BlankUnless, Column,
+                                  Dataset, NotBefore, RowRule, load_order)
 from revops_core.errors import ImportRejected
 from revops_core.loader import write_datasets
-from revops_core.schema import TABLES, ensure_schema
+from revops_core.schema import TABLES, stored_version
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +71,8 @@ TEXT_LIMITS = {"str": 200, "journey": 40, "enum": 40}   # characters, as in sche
 INT_LIMITS = (-(2**31), 2**31 - 1)                      # a portable SQL INTEGER
 _IN_CHUNK = 1_000                                       # values per IN (...) lookup
 _LONE_CR = re.compile(r"\r(?!\n)")
+_EXCEL_CSV = "save it as CSV with commas (Excel: CSV UTF-8 (Comma delimited))"
+_DELIMITERS = {";": "';'", "\t": "tabs"}                 # a delimiter a header may reveal, and its name
 
 Keys = Mapping[str, Collection[tuple[object, ...]]]
 
@@ -73,13 +86,39 @@ class FolderRejected(ImportRejected):
 
 
 @dataclass(frozen=True)
+class ImportPlan:
+    """What an import of a folder would do, found by checking it in full without writing.
+
+    ``counts`` are the rows per dataset file; in replace mode ``emptied`` names the datasets
+    without a file and ``blank`` those whose file holds no rows (0 bytes or only a header):
+    both end up empty, which the page asks the user to confirm. ``warnings`` say so in words
+    (with the ignored files and dropped columns).
+    """
+
+    mode: str
+    counts: Mapping[str, int]
+    emptied: tuple[str, ...] = ()
+    blank: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def will_empty(self) -> tuple[str, ...]:
+        """Every dataset the import leaves empty (``emptied`` and ``blank``), in load order."""
+        return tuple(ds.name for ds in load_order() if ds.name in self.emptied or ds.name in self.blank)
+
+
+@dataclass(frozen=True)
 class ImportReport:
-    """What an import wrote: rows per dataset file, datasets emptied (replace mode), warnings."""
+    """What an import wrote: rows per dataset file, datasets emptied (replace mode), warnings.
+
+    ``emptied`` and ``blank`` as in ``ImportPlan`` (no file; a file without rows).
+    """
 
     mode: str
     counts: Mapping[str, int]
     emptied: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    blank: tuple[str, ...] = ()
 
 
 # ---- problems ---------------------------------------------------------------------------------
@@ -165,12 +204,29 @@ def _read_csv(file: Path) -> tuple[pd.DataFrame | None, list[str]]:
                       f"at offset {exc.start}); save it as CSV UTF-8"]
     if not text.strip():
         return pd.DataFrame(columns=list(DATASET_BY_NAME[file.name[:-4]].column_names), dtype=str), []
+    header = _header_problem(text)
+    if header:
+        return None, [f"{file.name}, row 1 (the header): {header}"]
     try:
         grid = _grid(text)
-    except pd.errors.ParserError as exc:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         return None, [f"{file.name}: not valid CSV ({_parser_message(exc)}); "
                       "a value holding a comma, quote or line break must be in double quotes"]
     return _with_header(file.name, grid)
+
+
+def _header_problem(text: str) -> str | None:
+    """What is wrong with the first record as a header (blank; one column holding ``;`` or a tab), or None."""
+    try:
+        header = next(csv.reader(io.StringIO(text, newline="")))
+    except (csv.Error, StopIteration):
+        return None   # the parser reports what is wrong with the file
+    if not any(name.strip() for name in header):
+        return "the header is blank; the first line must name the columns"
+    if len(header) > 1:
+        return None
+    found = next((name for mark, name in _DELIMITERS.items() if mark in header[0]), None)
+    return f"the file seems to use {found} as the delimiter; {_EXCEL_CSV}" if found else None
 
 
 def _grid(text: str) -> pd.DataFrame:
@@ -182,7 +238,10 @@ def _grid(text: str) -> pd.DataFrame:
     if _LONE_CR.search(text) is None:
         return pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False,
                            skip_blank_lines=False, index_col=False)
-    records = list(csv.reader(io.StringIO(text, newline="")))
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:   # e.g. a field over the csv module's size limit
+        raise pd.errors.ParserError(str(exc)) from exc
     width = len(records[0])
     for line, record in enumerate(records, start=1):
         if len(record) > width:
@@ -191,6 +250,10 @@ def _grid(text: str) -> pd.DataFrame:
 
 
 def _parser_message(exc: Exception) -> str:
+    """The parser's complaint in the file's own numbering (pandas counts records from 0)."""
+    unclosed = re.search(r"EOF inside string starting at row ([0-9]+)", str(exc))
+    if unclosed:
+        return f"the double quote opened on row {int(unclosed.group(1)) + 1} is never closed"
     found = re.search(r"Expected ([0-9]+) fields in line ([0-9]+), saw ([0-9]+)", str(exc))
     if not found:
         return str(exc).strip()
@@ -258,8 +321,8 @@ def _rows_where(index: pd.Index, mask: np.ndarray) -> list[object]:
     return index.to_numpy()[mask].tolist()
 
 
-def _parse_typed(col: Column, text: pd.Series, cells: np.ndarray, todo: np.ndarray,
-                 values: np.ndarray) -> dict[object, str]:
+def _parse_typed(col: Column, text: pd.Series, cells: np.ndarray, todo: np.ndarray, values: np.ndarray,
+                 max_amount: float) -> dict[object, str]:
     """Fill ``values`` for the non-text cells in ``todo``; a message per bad row."""
     matched = text.str.fullmatch(_PATTERNS[col.kind]).to_numpy(dtype=bool, na_value=False) & todo
     values[matched] = np.array([_convert(col.kind, t) for t in cells[matched]], dtype=object)
@@ -269,6 +332,9 @@ def _parse_typed(col: Column, text: pd.Series, cells: np.ndarray, todo: np.ndarr
     bad = {row: f"{cell!r} {_HINTS[col.kind]}" for row, cell in zip(_rows_where(text.index, bad_mask), cells[bad_mask])}
     if col.kind in ("int", "float"):
         bad.update(_out_of_range(col, text.index, values, todo & ~bad_mask))
+    if col.money:
+        for row, message in _beyond_ceiling(text.index, values, todo & ~bad_mask, max_amount).items():
+            bad.setdefault(row, message)
     return bad
 
 
@@ -323,11 +389,27 @@ def _out_of_range(col: Column, index: pd.Index, values: np.ndarray, parsed: np.n
     return {row: f"{v!r} is out of range; {_range_text(low, high)}" for row, v in zip(rows, values[outside])}
 
 
-def parse_column(col: Column, raw: pd.Series, journeys: Collection[str]) -> tuple[pd.Series, dict[object, str]]:
+def _amount_text(amount: float) -> str:
+    """``amount`` with thousands separators (1,000,000,000,000), fractions only when it has one."""
+    return f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,}"
+
+
+def _beyond_ceiling(index: pd.Index, values: np.ndarray, parsed: np.ndarray, max_amount: float) -> dict[object, str]:
+    """A message per parsed money cell whose absolute value exceeds ``max_amount``."""
+    beyond = np.zeros(len(values), dtype=bool)
+    beyond[parsed] = np.abs(values[parsed].astype(float)) > max_amount
+    rule = f"the ceiling of {_amount_text(max_amount)} (rules.yaml import.max_amount)"
+    return {row: f"{v!r} is beyond {rule}; check the unit (cents?) or raise the ceiling"
+            for row, v in zip(_rows_where(index, beyond), values[beyond])}
+
+
+def parse_column(col: Column, raw: pd.Series, journeys: Collection[str],
+                 max_amount: float = DEFAULT_MAX_AMOUNT) -> tuple[pd.Series, dict[object, str]]:
     """One raw string column as Python values (None for blank) and a message per bad row.
 
     Blank cells of a required column are problems; of an optional column they become None.
     Text (``str``) keeps its exact spelling; every other kind is read without surrounding spaces.
+    A money column's absolute values may not exceed ``max_amount``.
     """
     stripped = raw.str.strip()
     blank = (stripped == "").to_numpy(dtype=bool, na_value=True)
@@ -339,13 +421,13 @@ def parse_column(col: Column, raw: pd.Series, journeys: Collection[str]) -> tupl
     if col.kind in TEXT_LIMITS:
         bad.update(_parse_text(col, text, cells, ~blank, journeys, values))
     else:
-        bad.update(_parse_typed(col, text, cells, ~blank, values))
+        bad.update(_parse_typed(col, text, cells, ~blank, values, max_amount))
     values[raw.index.get_indexer(list(bad))] = None
     return pd.Series(values, index=raw.index, dtype=object), dict(sorted(bad.items(), key=lambda item: item[0]))
 
 
-def _parse_frame(ds: Dataset, raw: pd.DataFrame, journeys: Collection[str], problems: _Problems,
-                 warnings: list[str]) -> pd.DataFrame:
+def _parse_frame(ds: Dataset, raw: pd.DataFrame, journeys: Collection[str], max_amount: float,
+                 problems: _Problems, warnings: list[str]) -> pd.DataFrame:
     """The typed frame of one dataset (contract columns, index = row numbers)."""
     file = f"{ds.name}.csv"
     for extra in [c for c in raw.columns if c not in ds.column_names]:
@@ -358,10 +440,67 @@ def _parse_frame(ds: Dataset, raw: pd.DataFrame, journeys: Collection[str], prob
                                              "from the header")
             columns[col.name] = pd.Series([None] * len(raw), index=raw.index, dtype=object)
             continue
-        columns[col.name], bad = parse_column(col, raw[col.name], journeys)
+        columns[col.name], bad = parse_column(col, raw[col.name], journeys, max_amount)
         for row, text in bad.items():
             problems.cell(file, row, col.name, text)
     return pd.DataFrame(columns, index=raw.index, columns=list(ds.column_names), dtype=object)
+
+
+# ---- rules across columns ---------------------------------------------------------------------
+def _compared(values: np.ndarray, others: np.ndarray, broken: np.ufunc) -> np.ndarray:
+    """Where both values are set and ``broken(value, other)`` holds."""
+    both = pd.notna(values) & pd.notna(others)
+    out = np.zeros(len(values), dtype=bool)
+    out[both] = broken(values[both], others[both]).astype(bool)
+    return out
+
+
+BlankMask = Callable[[], np.ndarray]   # where the other column is blank in the file, computed on demand
+
+
+def _before(values: np.ndarray, others: np.ndarray, other_blank: BlankMask) -> np.ndarray:
+    return _compared(values, others, np.less)
+
+
+def _more_than(values: np.ndarray, others: np.ndarray, other_blank: BlankMask) -> np.ndarray:
+    return _compared(values, others, np.greater)
+
+
+def _set_without(values: np.ndarray, others: np.ndarray, other_blank: BlankMask) -> np.ndarray:
+    return pd.notna(values) & (values != 0) & other_blank()
+
+
+# Where each kind of rule is broken: (values, other values, other column blank) -> mask.
+_BROKEN: dict[type[RowRule], Callable[[np.ndarray, np.ndarray, BlankMask], np.ndarray]] = {
+    NotBefore: _before, AtMost: _more_than, BlankUnless: _set_without,
+}
+
+
+def _blank_cells(raw: pd.DataFrame, name: str) -> np.ndarray:
+    """Where column ``name`` is blank in the file (a bad cell is not blank); everywhere if the header lacks it."""
+    if name not in raw.columns:
+        return np.ones(len(raw), dtype=bool)
+    return (raw[name].str.strip() == "").to_numpy(dtype=bool, na_value=True)
+
+
+def _cell_text(value: object) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _rule_text(rule: RowRule, value: object, other_value: object) -> str:
+    """What is wrong with the row, both values named, then the fix."""
+    what = rule.message.format(value=_cell_text(value), other=rule.other, other_value=_cell_text(other_value))
+    return f"{what}; {rule.fix}"
+
+
+def _check_rules(ds: Dataset, frame: pd.DataFrame, raw: pd.DataFrame, problems: _Problems) -> None:
+    """Every row rule of ``ds`` on every row of the typed ``frame``, named by the rule's column."""
+    file = f"{ds.name}.csv"
+    for rule in ds.rules:
+        values, others = frame[rule.column].to_numpy(dtype=object), frame[rule.other].to_numpy(dtype=object)
+        broken = _BROKEN[type(rule)](values, others, partial(_blank_cells, raw, rule.other))
+        for row, value, other in zip(_rows_where(frame.index, broken), values[broken], others[broken]):
+            problems.cell(file, row, rule.column, _rule_text(rule, value, other))
 
 
 # ---- keys and links ---------------------------------------------------------------------------
@@ -450,13 +589,14 @@ def _check_links(frames: Mapping[str, pd.DataFrame], existing: Keys | None, prob
 
 # ---- the pure validation ----------------------------------------------------------------------
 def validate(raw_frames: Mapping[str, pd.DataFrame], journeys: Collection[str] = JOURNEYS,
-             existing_keys: Keys | None = None, unreadable: Collection[str] = ()
-             ) -> tuple[dict[str, pd.DataFrame], list[str], list[str]]:
+             existing_keys: Keys | None = None, unreadable: Collection[str] = (),
+             max_amount: float = DEFAULT_MAX_AMOUNT) -> tuple[dict[str, pd.DataFrame], list[str], list[str]]:
     """Parse and check raw string frames: (typed frames, problems, warnings).
 
     Typed frames hold contract columns in contract order with Python values (None for blank)
     and keep the row numbers (header = row 1, first data row = row 2) as their index. Every
-    problem is reported, each naming file, row and column. ``existing_keys`` (append mode)
+    problem is reported, each naming file, row and column: bad values, money beyond
+    ``max_amount``, broken row rules, duplicate keys, dangling links. ``existing_keys`` (append mode)
     maps a dataset to the key tuples already in the database: foreign keys may point at them
     and new rows may not repeat them; None means replace mode (links only within the import).
     ``unreadable`` names datasets whose file could not be read (already reported): references
@@ -468,7 +608,9 @@ def validate(raw_frames: Mapping[str, pd.DataFrame], journeys: Collection[str] =
         if name not in DATASET_BY_NAME:
             warnings.append(f"{name}.csv: not a contract file; ignored")
             continue
-        frames[name] = _parse_frame(DATASET_BY_NAME[name], raw, journeys, problems, warnings)
+        ds = DATASET_BY_NAME[name]
+        frames[name] = _parse_frame(ds, raw, journeys, max_amount, problems, warnings)
+        _check_rules(ds, frames[name], raw, problems)
     _check_links(frames, existing_keys, problems, _incomplete(raw_frames) | set(unreadable))
     return frames, problems.listing(), warnings
 
@@ -518,7 +660,22 @@ def _contract_files(folder: Path) -> set[str]:
 
 
 def _emptied(mode: str, present: Collection[str]) -> tuple[str, ...]:
+    """Replace mode: the datasets without a file, in load order."""
     return tuple(ds.name for ds in load_order() if mode == "replace" and ds.name not in present)
+
+
+def _blank(mode: str, frames: Mapping[str, pd.DataFrame]) -> tuple[str, ...]:
+    """Replace mode: the datasets whose file holds no rows (0 bytes or only a header), in load order."""
+    return tuple(ds.name for ds in load_order() if mode == "replace" and ds.name in frames and frames[ds.name].empty)
+
+
+def _emptying(folder: Path, emptied: Iterable[str], blank: Iterable[str]) -> list[str]:
+    """One warning per dataset replace mode leaves empty, saying why."""
+    out = [f"no {name}.csv in the folder: {name} becomes empty (replace mode)" for name in emptied]
+    for name in blank:
+        why = "is 0 bytes" if (folder / f"{name}.csv").stat().st_size == 0 else "holds no rows"
+        out.append(f"{name}.csv {why}: {name} becomes empty (replace mode)")
+    return out
 
 
 def _write(engine: Engine, frames: Mapping[str, pd.DataFrame], mode: str, taken_at: datetime | None) -> dict[str, int]:
@@ -528,7 +685,18 @@ def _write(engine: Engine, frames: Mapping[str, pd.DataFrame], mode: str, taken_
         raise ImportRejected([f"the database refused the import ({exc.orig}); nothing was written"]) from exc
 
 
-def _checked(engine: Engine, folder: Path, mode: str, journeys: Collection[str]
+def _existing(engine: Engine, mode: str, raw: Mapping[str, pd.DataFrame]) -> Keys | None:
+    """Append mode: the database keys the import may point at or collide with (None in replace mode).
+
+    Read only: a database without the schema yet holds no keys.
+    """
+    if mode != "append":
+        return None
+    with engine.connect() as conn:
+        return existing_keys(conn, raw) if stored_version(conn) is not None else {}
+
+
+def _checked(engine: Engine, folder: Path, mode: str, journeys: Collection[str], max_amount: float
              ) -> tuple[dict[str, pd.DataFrame], list[str], set[str]]:
     """Read and validate the whole folder: (typed frames, warnings, datasets with a file).
 
@@ -538,31 +706,50 @@ def _checked(engine: Engine, folder: Path, mode: str, journeys: Collection[str]
     if not raw and not problems:
         expected = ", ".join(f"{name}.csv" for name in DATASET_BY_NAME)
         problems.append(f"{folder}: the folder holds no contract file ({expected}); nothing to import")
-    existing = None
-    if mode == "append":
-        ensure_schema(engine)
-        with engine.connect() as conn:
-            existing = existing_keys(conn, raw)
     present = _contract_files(folder)
-    frames, found, more_warnings = validate(raw, journeys, existing, present - set(raw))
+    frames, found, more_warnings = validate(raw, journeys, _existing(engine, mode, raw), present - set(raw),
+                                            max_amount)
     if problems + found:
         raise FolderRejected(problems + found, warnings + more_warnings)
     return frames, warnings + more_warnings, present
 
 
-def import_folder(engine: Engine, path: str | Path, mode: str = "replace", journeys: Iterable[str] = JOURNEYS,
-                  taken_at: datetime | None = None) -> ImportReport:
-    """Import a folder of contract CSV files: validate everything, then write in one transaction.
-
-    ``replace`` replaces every dataset (absent files become empty datasets); ``append`` adds
-    rows. ``journeys`` are the allowed journey codes (``config.rules.ecosystem.journeys``).
-    Raises ``ImportRejected`` (a ``FolderRejected`` carrying the warnings too) listing every
-    problem; the database is then left untouched.
-    """
+def _plan(engine: Engine, path: str | Path, mode: str, journeys: Iterable[str], max_amount: float
+          ) -> tuple[ImportPlan, dict[str, pd.DataFrame]]:
+    """The checked folder: its plan and its typed frames (raises as ``check_folder``)."""
     if mode not in MODES:
         raise ValueError(f"mode must be 'replace' or 'append', not {mode!r}")
-    frames, warnings, present = _checked(engine, Path(path), mode, tuple(journeys))
-    emptied = _emptied(mode, present)
-    warnings += [f"no {name}.csv in the folder: {name} becomes empty (replace mode)" for name in emptied]
+    folder = Path(path)
+    frames, warnings, present = _checked(engine, folder, mode, tuple(journeys), max_amount)
+    emptied, blank = _emptied(mode, present), _blank(mode, frames)
+    counts = {ds.name: len(frames[ds.name]) for ds in load_order() if ds.name in frames}
+    plan = ImportPlan(mode, counts, emptied, blank, tuple(warnings + _emptying(folder, emptied, blank)))
+    return plan, frames
+
+
+def check_folder(engine: Engine, path: str | Path, mode: str = "replace", journeys: Iterable[str] = JOURNEYS,
+                 max_amount: float = DEFAULT_MAX_AMOUNT) -> ImportPlan:
+    """Dry run of ``import_folder``: check everything, write nothing, say what the import would do.
+
+    The same checks as ``import_folder`` (which runs this one), so a folder that passes here
+    imports unless the database changes in between. The plan's ``will_empty`` names the
+    datasets replace mode would leave empty (no file, or a file without rows): the page asks
+    before writing. Raises ``ImportRejected`` (a ``FolderRejected`` with the warnings) listing
+    every problem. In append mode the database is only read.
+    """
+    return _plan(engine, path, mode, journeys, max_amount)[0]
+
+
+def import_folder(engine: Engine, path: str | Path, mode: str = "replace", journeys: Iterable[str] = JOURNEYS,
+                  taken_at: datetime | None = None, max_amount: float = DEFAULT_MAX_AMOUNT) -> ImportReport:
+    """Import a folder of contract CSV files: validate everything, then write in one transaction.
+
+    ``replace`` replaces every dataset (absent files and files without rows become empty
+    datasets, each named in a warning); ``append`` adds rows. ``journeys`` are the allowed
+    journey codes (``config.rules.ecosystem.journeys``), ``max_amount`` the money ceiling
+    (``config.rules.import_.max_amount``). Raises ``ImportRejected`` (a ``FolderRejected``
+    carrying the warnings too) listing every problem; the database is then left untouched.
+    """
+    plan, frames = _plan(engine, path, mode, journeys, max_amount)
     counts = _write(engine, frames, mode, taken_at)
-    return ImportReport(mode, counts, emptied, tuple(warnings))
+    return ImportReport(mode, counts, plan.emptied, plan.warnings, plan.blank)

@@ -56,12 +56,12 @@ def _num(value: float) -> str:
 YEARS_CHOICES = tuple(str(y) for y in range(BASELINE_YEAR_RANGE[0], BASELINE_YEAR_RANGE[1] + 1))
 FIELDS: tuple[Field, ...] = (
     Field("sc_n", "Scenarios side by side", choices=tuple(str(n) for n in range(1, MAX_SCENARIOS + 1))),
-    *(Field(f"sc_t{i}", f"Scenario {slot}: EV share in 2030 (%)", integer=True)
+    *(Field(f"sc_t{i}", f"Scenario {slot}: market EV penetration in 2030 (%)", integer=True)
       for i, slot in enumerate(SLOTS, start=1)),
     Field("sc_base_year", "Baseline year", choices=YEARS_CHOICES,
           choices_text=f"a year from {YEARS_CHOICES[0]} to {YEARS_CHOICES[-1]}"),
-    Field("sc_base_share", "Baseline EV share (%)"),
-    Field("sc_plan", "Plan's EV share in 2030 (%)"),
+    Field("sc_base_share", "Baseline penetration (%)"),
+    Field("sc_plan", "Plan's 2030 penetration (%)"),
     Field("sc_curve", "Share path", choices=tuple(CURVE_LABELS.values())),
     Field("sc_mid", "S-curve midpoint (year)", low=2015.0, high=2045.0),
     Field("sc_steep", "S-curve steepness", low=0.1, high=3.0),
@@ -101,7 +101,7 @@ def read_query(query: Mapping[str, str | list[str]], fallback: Mapping[str, Any]
     """Values for every field from ``query`` (last value of a repeated key), else ``fallback``.
 
     A value the widget would drop (letters, out of range, unknown choice, empty) becomes the
-    default and is reported: ``"Scenario A: EV share in 2030 (%) = 'abc' is not a number
+    default and is reported: ``"Scenario A: market EV penetration in 2030 (%) = 'abc' is not a number
     between 0 and 100; using the default 30"``. Keys outside ``FIELDS`` are ignored.
     """
     values, problems = dict(fallback), []

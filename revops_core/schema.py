@@ -16,7 +16,7 @@ from revops_core.contract import DATASETS, Column, Dataset
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 metadata = sa.MetaData()
 
 _TYPES: dict[str, Callable[[], sa.types.TypeEngine]] = {
@@ -152,10 +152,21 @@ audit_log = sa.Table(
     sa.Column("username", sa.String(120), nullable=False),
     sa.Column("action", sa.String(60), nullable=False),
     sa.Column("detail", sa.Text, nullable=True),
+    sa.Column("client", sa.String(64), nullable=True),   # the client address, when known
+    sa.Index("ix_audit_log_at", "at"),
 )
 
+
+def _v1_audit_client(conn: Connection) -> None:
+    """Version 1 -> 2: the audit log records the client address (sign-in rate limits)."""
+    if "client" not in {c["name"] for c in sa.inspect(conn).get_columns("audit_log")}:
+        conn.execute(sa.text("ALTER TABLE audit_log ADD COLUMN client VARCHAR(64)"))
+    if "ix_audit_log_at" not in {i["name"] for i in sa.inspect(conn).get_indexes("audit_log")}:
+        next(i for i in audit_log.indexes if i.name == "ix_audit_log_at").create(conn)  # the declared one
+
+
 # Ordered migration steps: MIGRATIONS[v] brings a database at version v to v + 1.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_audit_client}
 
 
 def stored_version(conn: Connection) -> int | None:

@@ -7,6 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+# The dates AutoRevOps handles: a decade of history before the sample data starts, and the
+# outlook's last year (``scenario.YEARS`` ends in 2035). Commands refuse dates outside them.
+EARLIEST = date(1990, 1, 1)
+LATEST = date(2035, 12, 31)
+
 
 @dataclass(frozen=True)
 class Window:
@@ -15,6 +20,16 @@ class Window:
     start: date
     end: date
     start_exclusive: bool = False
+
+
+def supported(d: date) -> bool:
+    """Whether ``d`` lies within ``EARLIEST``..``LATEST`` (inclusive)."""
+    return EARLIEST <= d <= LATEST
+
+
+def supported_range() -> str:
+    """The supported dates in words, for messages: ``from 1990-01-01 to 2035-12-31``."""
+    return f"from {EARLIEST.isoformat()} to {LATEST.isoformat()}"
 
 
 def minus_years(d: date, years: int = 1) -> date:

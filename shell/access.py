@@ -1,6 +1,8 @@
 """Sign-in and the viewer of this session (``revops_core.access``); only the shell keeps state."""
 from __future__ import annotations
 
+from datetime import datetime
+
 import streamlit as st
 
 from revops_core import access
@@ -26,12 +28,22 @@ def sign_in_form() -> None:
         password = st.text_input("Password", type="password", key="signin_password", autocomplete="current-password")
         submitted = st.form_submit_button("Sign in", type="primary", key="signin_submit")
     if submitted:
-        viewer = access.authenticate(data.config().users, username, password)
-        if viewer is None:
-            st.error("Wrong username or password.")
+        result = access.sign_in(data.engine(data.db_url()), data.config().users, username, password,
+                                client(), datetime.now())
+        if result.viewer is None:
+            st.error(result.message)
             return
-        st.session_state[_KEY] = viewer
+        st.session_state[_KEY] = result.viewer
         st.rerun()
+
+
+def client() -> str:
+    """The client's address as the server sees the connection ("local" on this machine)."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no client context: one local client
+        address = None
+    return address if isinstance(address, str) and address else "local"
 
 
 def sidebar_badge(viewer: Viewer) -> None:
@@ -42,6 +54,7 @@ def sidebar_badge(viewer: Viewer) -> None:
         sees = "everything" if viewer.sees_everything else f"dealer group **{viewer.dealer_group}** and anonymous peers"
         st.caption(f"Signed in as **{viewer.display_name}** ({viewer.role}); sees {sees}.")
         if st.button("Sign out", key="signout", icon=":material/logout:"):
+            access.sign_out(data.engine(data.db_url()), viewer, client(), datetime.now())
             st.session_state.pop(_KEY, None)
             st.rerun()
 

@@ -8,6 +8,7 @@ from revops_core import formatting
 from revops_core.backlog import BrrTrend, Schedule, Waterfall
 from revops_core.config import AppConfig
 from revops_core.contract import POWERTRAINS
+from revops_core.playbook import OemMix
 from shell.charts import MONEY_AXIS, STATUS_COLORS
 
 # MONEY_AXIS with two decimals on billions: a waterfall axis that starts above 0 spans a narrow range.
@@ -108,3 +109,61 @@ def eco_quarter_chart(by_quarter: tuple[tuple[str, float], ...], title: str) -> 
         y=alt.Y("amount:Q", title="US$", axis=MONEY_AXIS),
         tooltip=[alt.Tooltip("Quarter:N"), alt.Tooltip("amount:Q", title="Approved ECO revenue", format="$,.0f")])
     return alt.layer(bars, base.mark_text(dy=-8).encode(y="amount:Q", text="text:N"))
+
+
+# --- OEM mix shift ---------------------------------------------------------------------------------
+
+MIX_COLORS = {"A year before": "#9e9e9e", "Now": "#1f5aa6"}
+
+
+def oem_mix_frame(mix: OemMix) -> pd.DataFrame:
+    """One row per OEM (largest backlog share first): share now and a year before (n/a as 0), the change
+    and the share of program revenue (TTM) in words."""
+    rows = [{"OEM": a.name, "now": a.backlog_share or 0.0, "before": a.backlog_share_year_before or 0.0,
+             "change": formatting.signed_delta("percent", None if a.change_pts is None else a.change_pts / 100),
+             "revenue": formatting.percent(a.revenue_share)}
+            for a in mix.accounts]
+    return pd.DataFrame(rows, columns=["OEM", "now", "before", "change", "revenue"])
+
+
+def oem_mix_chart(df: pd.DataFrame, title: str) -> alt.LayerChart:
+    """Each OEM's share of backlog a year before (grey) and now (blue), joined by a line, with the change."""
+    y = alt.Y("OEM:N", sort=list(df.OEM), title=None, axis=alt.Axis(labelLimit=160))
+    long = df.melt(id_vars=["OEM", "change", "revenue"], value_vars=["before", "now"], var_name="key",
+                   value_name="share")
+    long["When"] = long.key.map({"before": "A year before", "now": "Now"})
+    top = max(float(df[["now", "before"]].max().max()) * 1.15, 0.01)  # room for the change labels on the right
+    x = alt.X("share:Q", title="Share of total backlog", axis=alt.Axis(format=".0%", tickMinStep=0.01),
+              scale=alt.Scale(domain=[0, top]))
+    line = alt.Chart(df).mark_rule(color="#bdbdbd", strokeWidth=3).encode(
+        y=y, x=alt.X("before:Q", scale=alt.Scale(domain=[0, top])), x2="now:Q")
+    dots = alt.Chart(long).mark_circle(size=120, opacity=1).encode(
+        y=y, x=x, color=alt.Color("When:N", title=None, scale=alt.Scale(domain=list(MIX_COLORS),
+                                                                        range=list(MIX_COLORS.values()))),
+        tooltip=["OEM:N", "When:N", alt.Tooltip("share:Q", title="Share of backlog", format=".1%"),
+                 alt.Tooltip("change:N", title="Change"),
+                 alt.Tooltip("revenue:N", title="Share of program revenue (TTM)")])
+    right = df.assign(edge=df[["now", "before"]].max(axis=1))
+    labels = alt.Chart(right).mark_text(align="left", dx=10, fontSize=12, color="#424242").encode(
+        y=y, x=alt.X("edge:Q", scale=alt.Scale(domain=[0, top])), text="change:N")
+    return alt.layer(line, dots, labels).properties(title=title, height=alt.Step(30))
+
+
+def hhi_text(hhi: float | None) -> str:
+    """The Herfindahl index on the usual 0-10,000 scale (0-1 in the core)."""
+    return formatting.count(None if hhi is None else hhi * 10_000)
+
+
+def hhi_change_text(mix: OemMix) -> str | None:
+    """The change of the HHI against a year before, signed, on the 0-10,000 scale (None when n/a)."""
+    if mix.hhi is None or mix.hhi_year_before is None:
+        return None
+    return formatting.signed_delta("count", (mix.hhi - mix.hhi_year_before) * 10_000)
+
+
+def share_change_text(now: float | None, before: float | None) -> str | None:
+    """The change of a share against a year before in points (+1.2 pts), None when either is n/a."""
+    if now is None or before is None:
+        return None
+    return formatting.signed_delta("percent", now - before)
+

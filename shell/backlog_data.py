@@ -10,7 +10,9 @@ from revops_core import backlog
 from revops_core.config import AppConfig
 from revops_core.queries import awards as qa
 from revops_core.queries import cadence
+from revops_core.queries import risks as qr
 from revops_core.queries.common import EVERYTHING, Scope
+from revops_core.safe_csv import people_csv
 from shell import data
 from shell.data import config, engine
 
@@ -71,6 +73,18 @@ def open_eco_queue(url: str, version: str, as_of: date, scope: Scope = EVERYTHIN
         return cadence.open_eco_queue(conn, as_of, scope)
 
 
+@st.cache_data(show_spinner=False)
+def ppap_in_production(url: str, version: str, as_of: date, scope: Scope = EVERYTHING) -> pd.DataFrame:
+    """Awards in production (SOP <= D) without PPAP approval (the red PPAP flag)."""
+    with engine(url).connect() as conn:
+        return qr.ppap_in_production_awards(conn, as_of, scope)
+
+
+def lifetime_total(df: pd.DataFrame) -> float:
+    """Sum of the rows' lifetime value (0 when there are none)."""
+    return float(df.lifetime_value.sum()) if len(df) else 0.0
+
+
 def sop_summary(df: pd.DataFrame) -> tuple[int, int, float]:
     """(awards, of which PPAP failed, value at risk) of the SOP-readiness rows."""
     if df.empty:
@@ -111,4 +125,4 @@ def awards_for_display(df: pd.DataFrame, cfg: AppConfig) -> pd.DataFrame:
 
 
 def awards_csv(df: pd.DataFrame, cfg: AppConfig) -> bytes:
-    return awards_for_display(df, cfg).to_csv(index=False).encode("utf-8")
+    return people_csv(awards_for_display(df, cfg))

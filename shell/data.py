@@ -12,7 +12,7 @@ from datetime import date
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from revops_core import board, risks
+from revops_core import board, playbook, risks
 from revops_core.backlog import backlog_schedule
 from revops_core.config import AppConfig, config_dir, load_config
 from revops_core.db import DEFAULT_SQLITE_PATH, make_engine, resolve_url
@@ -81,6 +81,17 @@ def board_trend(url: str, version: str, as_of: date, quarters: int = 4) -> list[
     return [board_metrics(url, version, d) for d in reversed(previous_quarter_ends(as_of, quarters))]
 
 
+@st.cache_data(show_spinner="Computing playbook metrics…")
+def playbook_metrics(url: str, version: str, as_of: date, scope: Scope = EVERYTHING) -> playbook.PlaybookMetrics:
+    with engine(url).connect() as conn:
+        return playbook.playbook_metrics(conn, as_of, config(), scope)
+
+
+def playbook_trend(url: str, version: str, as_of: date, quarters: int = 4) -> list[playbook.PlaybookMetrics]:
+    """Playbook metrics at the ends of the previous ``quarters`` quarters, oldest first."""
+    return [playbook_metrics(url, version, d) for d in reversed(previous_quarter_ends(as_of, quarters))]
+
+
 @st.cache_data(show_spinner=False)
 def schedule(url: str, version: str, as_of: date, scope: Scope = EVERYTHING) -> dict[int, dict[str, float]]:
     with engine(url).connect() as conn:
@@ -119,11 +130,22 @@ def dataset_counts(url: str, version: str) -> dict[str, int]:
         return counts(conn)
 
 
+def check_folder(url: str, folder, mode: str):  # noqa: ANN001, ANN201 - Path, ImportPlan
+    """Check contract CSVs in ``folder`` without writing (raises ImportRejected): what the import would do."""
+    from revops_core.importer import check_folder as run_check
+
+    cfg = config()
+    return run_check(engine(url), folder, mode=mode, journeys=cfg.rules.ecosystem.journeys,
+                     max_amount=cfg.rules.import_.max_amount)
+
+
 def import_folder(url: str, folder, mode: str):  # noqa: ANN001, ANN201 - Path, ImportReport
     """Import contract CSVs from ``folder`` (raises ImportRejected); clears caches on success."""
     from revops_core.importer import import_folder as run_import
 
-    report = run_import(engine(url), folder, mode=mode, journeys=config().rules.ecosystem.journeys)
+    cfg = config()
+    report = run_import(engine(url), folder, mode=mode, journeys=cfg.rules.ecosystem.journeys,
+                        max_amount=cfg.rules.import_.max_amount)
     st.cache_data.clear()
     return report
 

@@ -9,14 +9,18 @@ from typing import Any
 
 import altair as alt
 import pandas as pd
+import streamlit as st
 
 from revops_core import formatting
 from revops_core.config import AppConfig
+from revops_core.outlook import PARTS
 from revops_core.scenario import POWERTRAINS, YEARS, ScenarioResult
 from shell.charts import MONEY_AXIS, PALETTE, PERCENT_AXIS
 
 POWERTRAIN_COLORS = {"ICE": "#7f7f7f", "HEV": "#f28e2b", "PHEV": "#8cd17d", "BEV": "#2e7d32", "AGNOSTIC": "#1f5aa6"}
 PLAN_COLOR = "#333333"
+PART_COLORS = {"booked": "#1f5aa6", "pipeline": "#76b7b2", "recurring": "#b07aa1"}
+PART_LABELS = {"booked": "Booked (backlog schedule)", "pipeline": "Weighted pipeline", "recurring": "Recurring"}
 # Width follows the container; the height given is the plot's own, so titles and legends are never squeezed.
 FIT_X = alt.AutoSizeParams(type="fit-x", contains="padding")
 EV_STATUS = {"green": ("green", "On target"), "amber": ("orange", "Watch"), "red": ("red", "Off target")}
@@ -37,7 +41,7 @@ def powertrain_legend(cfg: AppConfig) -> str:
         f'vertical-align:-1px"></span>{cfg.label("powertrains", code)}</span>'
         for code in POWERTRAINS)
     plan = ('<span style="white-space:nowrap"><span style="display:inline-block;width:22px;border-top:2px dashed '
-            f'{PLAN_COLOR};margin-right:6px;vertical-align:3px"></span>Plan total (the backlog schedule)</span>')
+            f'{PLAN_COLOR};margin-right:6px;vertical-align:3px"></span>Plan total (the outlook)</span>')
     return f'<div style="font-size:0.9rem;line-height:1.8">{items}{plan}</div>'
 
 
@@ -157,9 +161,9 @@ def sensitivity_heatmap(rows: Sequence[Mapping[str, Any]], year: int) -> alt.Lay
         "Label": formatting.money(r["revenue"]), "Change": r["vs_plan_share"],
         "Change text": formatting.signed_delta("percent", r["vs_plan_share"]).replace(" pts", "%"),
     } for r in cells])
-    x = alt.X("Target:O", title="Scenario EV share in 2030", sort=[formatting.percent(t, 0) for t in targets],
+    x = alt.X("Target:O", title="Scenario market EV penetration in 2030", sort=[formatting.percent(t, 0) for t in targets],
               axis=alt.Axis(labelAngle=0, orient="top"))
-    y = alt.Y("Plan:O", title="Plan's own 2030 EV share", sort=[formatting.percent(p, 0) for p in plans])
+    y = alt.Y("Plan:O", title="Plan's 2030 penetration", sort=[formatting.percent(p, 0) for p in plans])
     tooltip = [alt.Tooltip("Target:O", title="Scenario EV share 2030"), alt.Tooltip("Plan:O", title="Plan assumption"),
                alt.Tooltip("Label:N", title=f"Revenue {year}"), alt.Tooltip("Change text:N", title="Change vs plan")]
     base = alt.Chart(df).encode(x=x, y=y, tooltip=tooltip)
@@ -171,3 +175,59 @@ def sensitivity_heatmap(rows: Sequence[Mapping[str, Any]], year: int) -> alt.Lay
         text="Label:N",
         color=alt.condition(f"abs(datum.Change) > {widest * 0.55}", alt.value("white"), alt.value("#222222")))
     return alt.layer(rect, text, title=f"Revenue in {year}").properties(height=alt.Step(42), autosize=FIT_X)
+
+
+Parts = Mapping[str, Mapping[int, Mapping[str, float]]]   # part -> year -> powertrain -> amount
+
+
+def parts_max(series: Mapping[str, Parts], years: Sequence[int]) -> float:
+    """Top of the shared axis of the outlook-by-part charts (5% headroom)."""
+    totals = [sum(v for part in parts.values() for v in part[y].values()) for parts in series.values() for y in years]
+    return max(totals, default=0.0) * 1.05
+
+
+def parts_legend() -> str:
+    """One HTML legend row for the side-by-side outlook-by-part charts."""
+    items = "".join(
+        f'<span style="margin-right:18px;white-space:nowrap"><span style="display:inline-block;width:12px;'
+        f'height:12px;border-radius:2px;background:{PART_COLORS[part]};margin-right:6px;'
+        f'vertical-align:-1px"></span>{PART_LABELS[part]}</span>' for part in PARTS)
+    return f'<div style="font-size:0.9rem;line-height:1.8">{items}</div>'
+
+
+def parts_bars(parts: Parts, years: Sequence[int], y_max: float, title: str) -> alt.Chart:
+    """Stacked bars of one series' outlook by part per year (zero-based, shared scale, no own legend)."""
+    labels = [PART_LABELS[p] for p in PARTS]
+    df = pd.DataFrame([{"Year": str(y), "Part": PART_LABELS[part], "order": i,
+                        "Revenue": sum(parts[part][y].values())}
+                       for y in years for i, part in enumerate(PARTS)])
+    return alt.Chart(df, title=title).mark_bar().encode(
+        x=alt.X("Year:O", title=None, axis=alt.Axis(labelAngle=0, values=[str(y) for y in years if y % 2 == 0])),
+        y=alt.Y("Revenue:Q", stack="zero", title="Revenue (US$)", axis=MONEY_AXIS,
+                scale=alt.Scale(domain=[0, max(y_max, 1.0)])),
+        color=alt.Color("Part:N", sort=labels, legend=None,
+                        scale=alt.Scale(domain=labels, range=[PART_COLORS[p] for p in PARTS])),
+        order=alt.Order("order:Q"),
+        tooltip=[alt.Tooltip("Year:O"), alt.Tooltip("Part:N"),
+                 alt.Tooltip("Revenue:Q", title="Revenue (US$)", format="$,.0f")],
+    ).properties(height=220, autosize=FIT_X)
+
+
+def parts_frame(rows: Sequence[Mapping[str, Any]], cfg: AppConfig) -> pd.DataFrame:
+    """The outlook by year, series and part, one column per powertrain and a total (numbers, US$)."""
+    df = pd.DataFrame(rows)
+    wide = df.pivot_table(index=["year", "series", "part"], columns="powertrain", values="amount",
+                          aggfunc="sum", sort=False).reset_index()
+    wide["part"] = wide["part"].map(PART_LABELS)
+    wide["Total"] = wide[list(POWERTRAINS)].sum(axis=1)
+    wide = wide.rename(columns={"year": "Year", "series": "Series", "part": "Part",
+                                **{code: cfg.label("powertrains", code) for code in POWERTRAINS}})
+    wide.columns.name = None
+    return wide
+
+
+def money_columns(frame: pd.DataFrame) -> dict[str, Any]:
+    """Column config showing every numeric column but the year as compact US$ (the numbers stay exact)."""
+    return {c: st.column_config.NumberColumn(format="compact") for c in frame.columns
+            if c != "Year" and pd.api.types.is_numeric_dtype(frame[c])} | {
+        "Year": st.column_config.NumberColumn(format="%d")}

@@ -13,8 +13,9 @@ BADGE = {"green": ("green", "On target"), "amber": ("orange", "Watch"), "red": (
 
 def tile(cfg: AppConfig, key: str, value: float | None, previous: float | None,
          trend: list[float | None], segment: str | None = None, label: str | None = None,
-         higher_is_better: bool = True) -> None:
-    """One bordered tile for a board metric (``trend`` oldest first, ending with ``value``)."""
+         higher_is_better: bool = True, note: str | None = None) -> None:
+    """One bordered tile for a board metric (``trend`` oldest first, ending with ``value``);
+    ``note`` is a caption under the band (the figures behind the value)."""
     kind = cfg.labels.metrics[key].format if key in cfg.labels.metrics else "count"
     band = bands.evaluate(cfg, key, value, segment)
     delta = change(value, previous)
@@ -26,6 +27,19 @@ def tile(cfg: AppConfig, key: str, value: float | None, previous: float | None,
                   chart_data=[float(v) for v in trend if v is not None] or None,  # n/a points left out, not drawn as 0
                   chart_type="line", help=band.benchmark or None)
         st.markdown(band_markdown(band))
+        if note:
+            st.caption(note)
+
+
+def verdict_tile(label: str, verdict: str, status: str, words: str, trend: list[float | None],
+                 help_text: str | None = None) -> None:
+    """A bordered tile for a pass / fail test such as "four quarters in a row": the verdict, the
+    values tested as a trend (oldest first), and a coloured badge with the test in words."""
+    color, word = BADGE[status]
+    with st.container(border=True):
+        st.metric(label, verdict, chart_data=[float(v) for v in trend if v is not None] or None,
+                  chart_type="line", help=help_text)
+        st.markdown(f":{color}-badge[{word}] {words}")
 
 
 def band_markdown(band: bands.BandResult) -> str:

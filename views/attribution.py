@@ -10,7 +10,7 @@ from revops_core import formatting
 from revops_core import martech as mt
 from revops_core.attribution import DISAGREEMENT_THRESHOLD
 from revops_core.attribution_report import default_window
-from shell import attribution_data as ad
+from shell import attribution_data as ad, tables
 from shell import charts, data, filters
 
 f = filters.get()
@@ -101,7 +101,7 @@ else:
         x="value:Q", y=y, color=colour, tooltip=["Channel", "Range", "Models"])
     labels = base.mark_text(align="left", dx=8, fontSize=12).encode(x="High:Q", y=y, text="Range:N")
     st.altair_chart(rule + ends + labels, width="stretch")
-    st.dataframe(ad.styled(ad.ranges_table(rep), "Models"), hide_index=True, width="stretch")
+    tables.show(ad.styled(ad.ranges_table(rep), "Models"), hide_index=True, width="stretch")
     if n_disagree:
         st.markdown(f"**Where the models disagree** (spread above {formatting.percent(DISAGREEMENT_THRESHOLD, 0)} "
                     "of the channel's highest credit) — no model is the truth here: **the range is the honest "
@@ -122,7 +122,7 @@ if not roi.tools:
     st.info("No martech tools are recorded: import `martech_tools.csv` on the Data page to cost the stack.")
 else:
     st.markdown("**By journey**")
-    st.dataframe(ad.styled(ad.roi_table(roi.by_journey, "Journey", journey_label), "Pays back?"), hide_index=True,
+    tables.show(ad.styled(ad.roi_table(roi.by_journey, "Journey", journey_label), "Pays back?"), hide_index=True,
                  width="stretch")
     st.caption("A tool's cost is split evenly over the journeys it serves; a journey's revenue is the attributed "
                "revenue of its sales.")
@@ -132,7 +132,7 @@ else:
     if not lines:
         st.info("No leads or sales in this window to share the cost by.")
     else:
-        st.dataframe(ad.styled(ad.roi_table(lines, mt.SEGMENT_LEVELS[level], with_leads=True), "Pays back?"),
+        tables.show(ad.styled(ad.roi_table(lines, mt.SEGMENT_LEVELS[level], with_leads=True), "Pays back?"),
                      hide_index=True,
                      width="stretch", height=min(38 + 35 * len(lines), 420))
     st.caption("The stack's cost is shared by each segment's share of the leads created in the window.")
@@ -160,7 +160,7 @@ else:
             x=alt.datum(mt.RETIRE_UTILIZATION_BELOW), y=alt.value(0),
             text=alt.datum(f"Retire below {formatting.percent(mt.RETIRE_UTILIZATION_BELOW, 0)}"))
         st.altair_chart(alt.layer(ubars, utext, floor, floor_text), width="stretch")
-    st.dataframe(ad.styled(ad.tools_table(roi, cfg), "Status"), hide_index=True, width="stretch",
+    tables.show(ad.styled(ad.tools_table(roi, cfg), "Status"), hide_index=True, width="stretch",
                  height=38 + 35 * len(roi.tools))
 
     if roi.overlaps:

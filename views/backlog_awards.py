@@ -1,4 +1,5 @@
-"""Backlog & platform awards: waterfall, schedule to 2035, BRR by quarter, awards, SOP readiness, ECOs."""
+"""Backlog & platform awards: waterfall, schedule to 2035, BRR by quarter, OEM mix shift, awards, SOP readiness
+(award-to-SOP lead time, PPAP), ECOs."""
 from __future__ import annotations
 
 import streamlit as st
@@ -6,7 +7,8 @@ import streamlit as st
 from revops_core import bands, formatting
 from revops_core.backlog import period_options
 from revops_core.contract import AWARD_STATUSES, POWERTRAINS
-from shell import backlog_charts as charts
+from revops_core.windows import minus_years
+from shell import backlog_charts as charts, tables
 from shell import backlog_data as bk
 from shell import data, filters
 from shell.tiles import BADGE
@@ -82,6 +84,32 @@ else:
     st.badge(f"{word}: latest quarter end ({last.quarter}) {formatting.ratio(last.brr)}, {last.band.label}",
              color=color)
 
+# --- OEM mix shift -------------------------------------------------------------------------------
+st.subheader("OEM mix shift")
+pb = data.playbook_metrics(f.url, f.version, f.as_of)
+mix = pb.oem_mix
+if not mix.accounts:
+    st.info("No OEM account holds backlog now or a year before, or program revenue in the last twelve months.")
+else:
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Top-3 OEM share of backlog", formatting.percent(mix.top3_share),
+              delta=charts.share_change_text(mix.top3_share, mix.top3_share_year_before),
+              delta_color="inverse", delta_description="vs a year before",
+              help="The three OEMs with the most backlog, as a share of the whole backlog")
+    m2.metric("Concentration (HHI)", charts.hhi_text(mix.hhi), delta=charts.hhi_change_text(mix),
+              delta_color="inverse", delta_description="vs a year before",
+              help="Herfindahl index: the sum of the OEMs' squared backlog shares, on a 0–10,000 scale "
+                   "(10,000 = one OEM holds the whole backlog)")
+    largest = mix.accounts[0]
+    m3.metric(f"Largest OEM: {largest.name}", formatting.percent(largest.backlog_share),
+              delta=charts.share_change_text(largest.backlog_share, largest.backlog_share_year_before),
+              delta_color="off", delta_description="vs a year before", help="Its share of the whole backlog")
+    st.altair_chart(charts.oem_mix_chart(charts.oem_mix_frame(mix), "Each OEM's share of backlog, "
+                                         f"a year before ({minus_years(f.as_of):%d %b %Y}) and now"),
+                    width="stretch")
+    st.caption("Shares of the whole backlog (Tier-1 awards hold the rest); the figure beside each OEM is the change "
+               "in percentage points. Hover a dot for the OEM's share of program revenue in the last twelve months.")
+
 # --- awards table --------------------------------------------------------------------------------
 st.subheader("Platform awards")
 accounts = bk.award_accounts(f.url, f.version)
@@ -98,7 +126,7 @@ else:
     st.caption(f"{total:,} awards" + (f" (the {len(table):,} with the largest remaining backlog shown)"
                                       if total > len(table) else "") + "; remaining backlog at the as-of date.")
     small = {h: st.column_config.Column(width="small") for h in ("Award date", "SOP", "EOP")}
-    st.dataframe(bk.awards_for_display(table, cfg), hide_index=True, width="stretch", column_config={
+    tables.show(bk.awards_for_display(table, cfg), hide_index=True, width="stretch", column_config={
         **small, "Segment": None,
         "Lifetime value (US$)": st.column_config.NumberColumn(format="compact"),
         "Remaining backlog (US$)": st.column_config.NumberColumn(format="compact")})
@@ -107,6 +135,27 @@ else:
 
 # --- SOP readiness -------------------------------------------------------------------------------
 st.subheader("SOP readiness")
+SOP_COLUMNS = {
+    "award_id": "Award", "account": "OEM / account", "platform": "Platform", "powertrain": "Powertrain",
+    "sop_date": "SOP", "days_to_sop": st.column_config.NumberColumn("Days to SOP"), "ppap_status": "PPAP",
+    "apqp_phase": st.column_config.NumberColumn("APQP phase"),
+    "lifetime_value": st.column_config.NumberColumn("Lifetime value (US$)", format="compact"),
+    "value_at_risk": st.column_config.NumberColumn("Value at risk (US$)", format="compact",
+                                                   help="The award's remaining backlog at the as-of date")}
+lead, live_col = st.columns(2)
+lead.metric(cfg.metric_label("award_to_sop_months"), formatting.ratio_plain(pb.award_to_sop_months),
+            help="Median months from award date to SOP of the awards dated in the last twelve months")
+lead_band = bands.evaluate(cfg, "award_to_sop_months", pb.award_to_sop_months)
+lead.badge(f"{BADGE[lead_band.status][1]}: {lead_band.label}", color=BADGE[lead_band.status][0])
+live = bk.ppap_in_production(f.url, f.version, f.as_of)
+live_col.metric("In production without PPAP approval", formatting.count(len(live)),
+                help="Awards whose SOP is on or before the as-of date and whose PPAP is not approved")
+if live.empty:
+    live_col.badge("Clear: every award in production has PPAP approval", color="green")
+else:
+    live_col.badge(f"Triggered: {len(live)} awards in production without PPAP approval, "
+                   f"{formatting.money(bk.lifetime_total(live))} lifetime value", color="red")
+    tables.show(bk.sop_styled(live, cfg), hide_index=True, width="stretch", column_config=SOP_COLUMNS)
 window = cfg.rules.risks.sop_window_days
 sop = bk.sop_readiness(f.url, f.version, f.as_of)
 if sop.empty:
@@ -116,13 +165,7 @@ else:
     st.badge(f"{'Triggered' if failed else 'Watch'}: {n} awards start production within {window} days "
              f"without PPAP approval, {formatting.money(at_risk)} of backlog at risk"
              + (f"; {failed} failed PPAP" if failed else ""), color="red" if failed else "orange")
-    st.dataframe(bk.sop_styled(sop, cfg), hide_index=True, width="stretch", column_config={
-        "award_id": "Award", "account": "OEM / account", "platform": "Platform", "powertrain": "Powertrain",
-        "sop_date": "SOP", "days_to_sop": st.column_config.NumberColumn("Days to SOP"), "ppap_status": "PPAP",
-        "apqp_phase": st.column_config.NumberColumn("APQP phase"),
-        "lifetime_value": st.column_config.NumberColumn("Lifetime value (US$)", format="compact"),
-        "value_at_risk": st.column_config.NumberColumn("Value at risk (US$)", format="compact",
-                                                       help="The award's remaining backlog at the as-of date")})
+    tables.show(bk.sop_styled(sop, cfg), hide_index=True, width="stretch", column_config=SOP_COLUMNS)
 
 # --- ECO dynamics --------------------------------------------------------------------------------
 st.subheader("Engineering change orders")
@@ -146,7 +189,7 @@ if queue.empty:
     st.info("No open ECOs at the as-of date.")
 else:
     st.caption(f"Open ECO queue, oldest first ({len(queue):,} shown of {eco.open_count:,}).")
-    st.dataframe(queue.assign(status=queue.status.map(bk.words)), hide_index=True, width="stretch", column_config={
+    tables.show(queue.assign(status=queue.status.map(bk.words)), hide_index=True, width="stretch", column_config={
         "eco_id": "ECO", "award_id": "Award", "account": "OEM / account", "platform": "Platform", "status": "Status",
         "requested_date": "Requested", "age_days": st.column_config.NumberColumn("Age (days)"),
         "revenue_delta": st.column_config.NumberColumn("Revenue change (US$)", format="compact")})

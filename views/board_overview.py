@@ -1,4 +1,5 @@
-"""Board overview: a tile per board metric, the Monday-morning move and the failure modes."""
+"""Board overview: a tile per board metric (and the playbook's run-rate, ECO margin, E-SA lift and
+four-quarter EV-mix test), the Monday-morning move and the failure modes."""
 from __future__ import annotations
 
 import pandas as pd
@@ -7,14 +8,16 @@ import streamlit as st
 from revops_core import bands, formatting
 from revops_core.contract import CERTIFICATIONS
 from revops_core.queries.common import change
-from revops_core.risks import risk_scores
-from shell import certifications_data, data, filters
-from shell.tiles import BADGE, tile
+from revops_core.risks import ev_test_words, risk_scores
+from shell import certifications_data, data, filters, tables
+from shell.tiles import BADGE, tile, verdict_tile
 
 f = filters.get()
 cfg = data.config()
 m = data.board_metrics(f.url, f.version, f.as_of)
+pb = data.playbook_metrics(f.url, f.version, f.as_of)
 trend = data.board_trend(f.url, f.version, f.as_of)
+history = list(zip(trend, data.playbook_trend(f.url, f.version, f.as_of))) + [(m, pb)]
 prev = trend[-1] if trend else None
 
 st.title("Board overview")
@@ -32,41 +35,69 @@ else:
 
 
 def series(getter) -> tuple[float | None, float | None, list[float | None]]:  # noqa: ANN001
-    values = [getter(b) for b in trend] + [getter(m)]
+    """A tile's value, its previous quarter end's and the trend; ``getter(board, playbook)``."""
+    values = [getter(board, play) for board, play in history]
     return values[-1], (values[-2] if len(values) > 1 else None), values
 
 
 TILES = [
-    ("backlog", lambda b: b.backlog, True),
-    ("backlog_replenishment_rate", lambda b: b.backlog_replenishment_rate, True),
-    ("awards_won_ttm", lambda b: b.awards_won_ttm, True),
-    ("revenue_ttm", lambda b: b.revenue_ttm, True),
-    ("win_rate", lambda b: b.win_rate.get("ALL"), True),
-    ("oem_rfq_win_rate", lambda b: b.oem_rfq_win_rate, True),
-    ("software_attach_rate", lambda b: b.software_attach_rate, True),
-    ("subscription_arr", lambda b: b.subscription_arr, True),
-    ("arr_per_subscribed_vehicle", lambda b: b.arr_per_subscribed_vehicle, True),
-    ("subscription_revenue_share", lambda b: b.subscription_revenue_share, True),
-    ("ev_revenue_mix_ttm", lambda b: b.ev_revenue_mix_ttm, True),
-    ("esa_ratio", lambda b: b.esa_ratio, True),
-    ("program_revenue_ttm", lambda b: b.program_revenue_ttm, True),
-    ("eco_approved_revenue_ttm", lambda b: b.eco_approved_revenue_ttm, True),
-    ("eco_approval_rate", lambda b: b.eco_approval_rate, True),
-    ("eco_count_ttm", lambda b: b.eco_count_ttm, True),
-    ("pipeline_coverage", lambda b: b.pipeline_coverage.get("OEM"), True),
-    ("pipeline_at_risk_cert", lambda b: b.pipeline_at_risk_cert, False),
+    ("backlog", lambda b, p: b.backlog, True),
+    ("backlog_replenishment_rate", lambda b, p: b.backlog_replenishment_rate, True),
+    ("awards_won_ttm", lambda b, p: b.awards_won_ttm, True),
+    ("revenue_ttm", lambda b, p: b.revenue_ttm, True),
+    ("revenue_run_rate", lambda b, p: p.revenue_run_rate.annualized, True),
+    ("program_revenue_ttm", lambda b, p: b.program_revenue_ttm, True),
+    ("win_rate", lambda b, p: b.win_rate.get("ALL"), True),
+    ("oem_rfq_win_rate", lambda b, p: b.oem_rfq_win_rate, True),
+    ("software_attach_rate", lambda b, p: b.software_attach_rate, True),
+    ("subscription_arr", lambda b, p: b.subscription_arr, True),
+    ("arr_per_subscribed_vehicle", lambda b, p: b.arr_per_subscribed_vehicle, True),
+    ("subscription_revenue_share", lambda b, p: b.subscription_revenue_share, True),
+    ("ev_revenue_mix_ttm", lambda b, p: b.ev_revenue_mix_ttm, True),
+    ("ev_mix_sustained", None, True),  # the four-quarter test: a verdict tile
+    ("esa_ratio", lambda b, p: b.esa_ratio, True),
+    ("esa_lift", lambda b, p: p.esa_lift.lift, True),
+    ("eco_approved_revenue_ttm", lambda b, p: b.eco_approved_revenue_ttm, True),
+    ("eco_margin_ttm", lambda b, p: p.eco_margin_ttm, True),
+    ("eco_approval_rate", lambda b, p: b.eco_approval_rate, True),
+    ("eco_count_ttm", lambda b, p: b.eco_count_ttm, True),
+    ("pipeline_coverage", lambda b, p: b.pipeline_coverage.get("OEM"), True),
+    ("pipeline_at_risk_cert", lambda b, p: b.pipeline_at_risk_cert, False),
 ]
 LABELS = {"win_rate": "Win rate (all segments)", "pipeline_coverage": "OEM pipeline coverage"}
 SEGMENT_OF = {"pipeline_coverage": "OEM"}  # tiles whose band is the segment's
+esa_reference = (cfg.benchmarks.metrics["esa_lift"].target or (None, None))[0]
+NOTES = {
+    "revenue_run_rate": f"{formatting.money(pb.revenue_run_rate.ytd)} recognised January to {f.as_of:%B %Y}, "
+                        f"× 12 / {pb.revenue_run_rate.months} months",
+    "esa_lift": f"Win rate {formatting.percent(pb.esa_lift.with_esa)} with an E-SA, "
+                f"{formatting.percent(pb.esa_lift.without_esa)} without (OEM + Tier-1, TTM)"
+                + (f"; reference line +{formatting.percent(esa_reference, 0)}" if esa_reference is not None else ""),
+    "eco_margin_ttm": "Revenue change minus cost change of the ECOs approved in the TTM",
+}
+
+
+def ev_test_tile() -> None:
+    """The four-quarter EV-mix test (``ev_mix_sustained``) as a verdict tile."""
+    test = pb.ev_mix_sustained
+    status = "green" if test.sustained else ("amber" if test.met else "red")
+    verdict_tile(cfg.metric_label("ev_mix_sustained"), "Sustained" if test.sustained else "Not sustained",
+                 status, ev_test_words(test), [v for _, v in test.quarters],
+                 help_text="EV revenue mix (TTM) at each quarter end: "
+                           + ", ".join(f"{d:%d %b %Y} {formatting.percent(v)}" for d, v in test.quarters))
+
 
 st.subheader("Board metrics")
 for start in range(0, len(TILES), 4):
     cols = st.columns(4)
     for col, (key, getter, up) in zip(cols, TILES[start:start + 4]):
         with col:
+            if getter is None:
+                ev_test_tile()
+                continue
             value, previous, values = series(getter)
             tile(cfg, key, value, previous, values, segment=SEGMENT_OF.get(key), label=LABELS.get(key),
-                 higher_is_better=up)
+                 higher_is_better=up, note=NOTES.get(key))
 
 st.subheader("By segment")
 st.caption("The segments chosen in the sidebar; change against the previous quarter end "
@@ -89,7 +120,7 @@ for seg in f.segments:
         "Sales cycle": formatting.days(m.sales_cycle_days[seg]),
         "Cycle band": f"{BADGE[cyc_band.status][1]}: {cyc_band.label}",
     })
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+tables.show(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 st.subheader("Certifications")
 cert_rows = []
@@ -102,19 +133,20 @@ valid = sum(1 for c in m.certifications.values() if c.valid_at_D)
 soon = sum(1 for c in m.certifications.values() if c.expiring_soon)
 st.caption(f"{valid} of {len(CERTIFICATIONS)} certifications valid at the as-of date; {soon} expiring within "
            f"{cfg.rules.expiring_soon_days} days.")
-st.dataframe(pd.DataFrame(cert_rows), hide_index=True, width="stretch")
+tables.show(pd.DataFrame(cert_rows), hide_index=True, width="stretch")
 
 st.subheader("The Monday-morning move")
-scores = risk_scores(m, data.schedule(f.url, f.version, f.as_of), cfg)
+scores = risk_scores(m, data.schedule(f.url, f.version, f.as_of), cfg, ev_test=pb.ev_mix_sustained)
 top = scores[0]
 if top.score:
     st.error(f"**Fix first: {top.label}** (shortfall {formatting.percent(top.score)}). {top.figure}. "
              f"Look at: {top.look_at}", icon=":material/priority_high:")
 else:
     st.success("No shortfall on backlog replenishment, certifications or EV mix.", icon=":material/check_circle:")
-st.dataframe(pd.DataFrame([{"Rank": i + 1, "Risk": s.label, "Shortfall (0–100%)": formatting.percent(s.score),
+tables.show(pd.DataFrame([{"Rank": i + 1, "Risk": s.label, "Shortfall (0–100%)": formatting.percent(s.score),
                             "Behind it": s.figure} for i, s in enumerate(scores)]),
              hide_index=True, width="stretch")
+st.caption(f"Four-quarter EV-mix test: {ev_test_words(pb.ev_mix_sustained)}.")
 
 st.subheader("Failure modes")
 for mode in data.failure_modes(f.url, f.version, f.as_of):
@@ -124,4 +156,4 @@ for mode in data.failure_modes(f.url, f.version, f.as_of):
         st.badge(word, color=color)
         st.write(mode.figure)
         if len(mode.records):
-            st.dataframe(mode.records, hide_index=True, width="stretch")
+            tables.show(mode.records, hide_index=True, width="stretch")

@@ -8,7 +8,7 @@ import streamlit as st
 from revops_core import formatting
 from revops_core.cadence import MISSING_ESA, MonthlyReconciliation, WeeklyHuddle
 from revops_core.contract import CERTIFICATIONS
-from shell import cadence_data, charts, data, filters
+from shell import cadence_data, charts, data, filters, tables
 from shell.tiles import tile
 
 f = filters.get()
@@ -85,7 +85,7 @@ def top_oem(h: WeeklyHuddle) -> None:
         "Owner": top["owner"],
         "E-SA": [f"⚠ {v}" if v == MISSING_ESA else v for v in top["esa_status"]],
     })
-    st.dataframe(table, hide_index=True, width="stretch", height=38 + 35 * len(table))
+    tables.show(table, hide_index=True, width="stretch", height=38 + 35 * len(table))
 
 
 def pipelines(h: WeeklyHuddle) -> None:
@@ -121,7 +121,7 @@ def eco_queue(h: WeeklyHuddle) -> None:
     if q.empty:
         st.info("No engineering change order is waiting for a decision at the as-of date.")
         return
-    st.dataframe(pd.DataFrame({
+    tables.show(pd.DataFrame({
         "ECO": q["eco_id"], "Award": q["award_id"], "Account": q["account"], "Platform": q["platform"],
         "Status": q["status"].str.title(), "Requested": [f"{d:%d %b %Y}" for d in q["requested_date"]],
         "Age": q["age_days"].map(lambda v: f"{v:,} days"), "Revenue change": q["revenue_delta"].map(formatting.money),

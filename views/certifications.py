@@ -1,5 +1,6 @@
 """Certifications & risks: certification status, certifications as pipeline gates (blocked
-pipeline, drill-down, renewal what-if), product requirements and the four failure modes."""
+pipeline, drill-down, renewal what-if), product requirements and the failure modes
+(the four of the playbook, PPAP in production, the four-quarter EV-mix test)."""
 from __future__ import annotations
 
 from datetime import date
@@ -12,7 +13,7 @@ from revops_core import formatting
 from revops_core.certifications import STATES, default_renewal
 from revops_core.contract import CERTIFICATIONS
 from revops_core.errors import ScenarioError
-from shell import certifications_data as cd
+from shell import certifications_data as cd, tables
 from shell import charts, data, filters
 
 f = filters.get()
@@ -107,7 +108,7 @@ else:
                  tooltip=["Certification", "Status", "Blocked pipeline", "Opportunities", "Why"]))
     st.altair_chart(chart, width="stretch")
     st.caption("An opportunity blocked by two certifications appears under each bar; the total above counts it once.")
-st.dataframe(gate_df.drop(columns="amount"), hide_index=True, width="stretch")
+tables.show(gate_df.drop(columns="amount"), hide_index=True, width="stretch")
 
 # --- drill-down -----------------------------------------------------------------------------------
 blocking = [g.certification for g in summary.gates if g.count]
@@ -116,7 +117,7 @@ if blocking:
                           format_func=lambda c: "any certification" if c is None else cert_label[c])
     frame, total = cd.drilldown(f.url, f.version, choice, segments)
     st.caption(f"{total:,} opportunities" + (f" (largest {len(frame):,} shown)" if total > len(frame) else ""))
-    st.dataframe(labelled(frame), hide_index=True, width="stretch", column_config=COLUMNS)
+    tables.show(labelled(frame), hide_index=True, width="stretch", column_config=COLUMNS)
 
 # --- what-if ----------------------------------------------------------------------------------------
 st.subheader("What if a certification is renewed?")
@@ -158,19 +159,25 @@ st.caption("From the certification rules in config. \"Required\": whatever the a
 req = cd.requirements(f.url, f.version)
 if len(req) <= 1:
     st.info("No products in the data yet: import products to see which certifications each needs.")
-st.dataframe(req, hide_index=True, width="stretch", height=35 * (len(req) + 1) + 3)
+tables.show(req, hide_index=True, width="stretch", height=35 * (len(req) + 1) + 3)
 
 # --- failure modes ----------------------------------------------------------------------------------
 st.subheader("Failure modes")
-st.caption("The four failure modes of the playbook, each with the figure behind it and the records that trigger it.")
+st.caption("The four failure modes of the playbook and, beside the upcoming-SOP flag, awards already in production "
+           "without PPAP approval; each with the figure behind it and the records that trigger it. The EV-transition "
+           "mode also states the four-quarter EV-mix test.")
+ev_test = data.playbook_metrics(f.url, f.version, f.as_of).ev_mix_sustained
 for mode in data.failure_modes(f.url, f.version, f.as_of):
     color, word = SEVERITY[mode.severity]
     with st.container(border=True):
         st.markdown(f"**{mode.label}**")
         st.badge(f"{word}: {mode.label}", color=color)
         st.write(mode.figure)
+        if mode.key == "ev_transition":
+            st.caption("EV revenue mix (TTM) at each quarter end: "
+                       + " · ".join(f"{d:%d %b %Y} {formatting.percent(v)}" for d, v in ev_test.quarters))
         if len(mode.records) == 0:
             st.caption("No records trigger this failure mode.")
         else:
             with st.expander(f"Records behind it ({len(mode.records):,})", expanded=mode.triggered):
-                st.dataframe(labelled(mode.records), hide_index=True, width="stretch", column_config=COLUMNS)
+                tables.show(labelled(mode.records), hide_index=True, width="stretch", column_config=COLUMNS)

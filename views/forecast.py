@@ -8,7 +8,7 @@ from revops_core import formatting, windows
 from revops_core.forecast import (ForecastLocked, ForecastRejected, Submission, call_statuses,
                                   forecast_quarters, quota_status, weekly_calls)
 from revops_core.pipeline_change import CATEGORIES, default_baseline, waterfall
-from shell import data, filters
+from shell import data, filters, tables
 from shell import forecast_data as fd
 from shell import forecast_view as view
 
@@ -49,7 +49,7 @@ else:
 segment_slot = st.empty()  # filled below, after a submission in this run has been saved
 with st.expander(f"By owner ({len(roll.owners)} owners; quotas are set per segment, not per owner)"):
     if roll.owners:
-        st.dataframe(view.owner_table(roll, cfg), hide_index=True, width="stretch")
+        tables.show(view.owner_table(roll, cfg), hide_index=True, width="stretch")
     else:
         st.caption("No deals in this quarter.")
 
@@ -113,7 +113,7 @@ subs = fd.history(f.url, quarter, f.segments)
 calls = {(s.segment, s.quarter): s for s in subs}  # oldest first, so the latest submission wins
 sheet = view.segment_table(roll, cfg, calls)
 with segment_slot.container():
-    st.dataframe(view.styled_sheet(sheet), hide_index=True, width="stretch", height=35 * (len(sheet) + 1) + 3)
+    tables.show(view.styled_sheet(sheet), hide_index=True, width="stretch", height=35 * (len(sheet) + 1) + 3)
     st.caption(view.SHEET_NOTE)
 if not subs:
     st.info(f"No call has been submitted for {quarter} yet: use the form above.")
@@ -125,7 +125,7 @@ else:
     for i, seg in enumerate(s for s in f.segments if any(w.segment == s for w in weeks)):
         panels[i % 2].altair_chart(view.call_chart([w for w in weeks if w.segment == seg], seg_label(seg)),
                                    width="stretch")
-    st.dataframe(view.history_table(subs, call_statuses(subs, [lk.month for lk in locks]), cfg),
+    tables.show(view.history_table(subs, call_statuses(subs, [lk.month for lk in locks]), cfg),
                  hide_index=True, width="stretch", column_config=view.HISTORY_COLUMNS)
 
 # ---- pipeline change -------------------------------------------------------------------------
@@ -175,4 +175,4 @@ else:
     noun = "opportunity" if counts[bucket] == 1 else "opportunities"
     st.caption(f"{counts[bucket]:,} {noun}{shown}. Change: effect on the open pipeline; amount, close "
                "date and stage read before → now.")
-    st.dataframe(view.change_table(rows, cfg), hide_index=True, width="stretch")
+    tables.show(view.change_table(rows, cfg), hide_index=True, width="stretch")

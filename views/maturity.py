@@ -12,7 +12,7 @@ from revops_core import maturity
 from revops_core.contract import MATURITY_DIMENSIONS
 from revops_core.errors import ConfigError
 from revops_core.queries.common import change
-from shell import access, filters
+from shell import access, filters, tables
 from shell import maturity_data as md
 
 f = filters.get()
@@ -107,7 +107,7 @@ else:
         "Rubric chosen": v.rubric,
         "Evidence": current.evidence.get(v.dimension, ""),
     } for v in views])
-    st.dataframe(table, hide_index=True, width="stretch",
+    tables.show(table, hide_index=True, width="stretch",
                  column_config={"Rubric chosen": st.column_config.TextColumn(width="large"),
                                 "Why (from the data)": st.column_config.TextColumn(width="large")})
 
@@ -147,7 +147,7 @@ if every:
         y=alt.Y("Score:Q", scale=score_scale), tooltip=["Boundary"])
     st.altair_chart(alt.layer(rules, lines, title="Assessment score over time (dashed: stage boundaries)",
                               height=320), width="stretch")
-    st.dataframe(pd.DataFrame([{"Org unit": a.org_unit, "Assessed on": a.assessed_on, "Score": round(a.score, 2),
+    tables.show(pd.DataFrame([{"Org unit": a.org_unit, "Assessed on": a.assessed_on, "Score": round(a.score, 2),
                                 "Overall stage": maturity.stage_label(a.score, cfg),
                                 **{cfg.dimension_label(d): a.stages[d] for d in cfg.dimensions}}
                                for a in reversed(every)]),

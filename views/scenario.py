@@ -1,4 +1,4 @@
-"""EV scenario planner: up to three 2030 EV shares side by side over the backlog schedule.
+"""EV scenario planner: up to three 2030 market EV penetrations side by side over the revenue outlook.
 
 Every setting is a widget bound to the URL's query parameters (keys ``sc_*``), so the address
 bar is a link that reopens the same comparison. Bad values in a shared link are reported and
@@ -9,21 +9,29 @@ from __future__ import annotations
 import streamlit as st
 
 from revops_core import formatting, scenario_share
+from revops_core import outlook as outlook_core
 from revops_core.errors import ScenarioError
+from revops_core.safe_csv import people_csv
 from revops_core.scenario import SENSITIVITY_TARGETS, comparison_rows, plan_grid, summary_rows
 from revops_core.scenario_share import CURVE_LABELS, FIELD, SLOTS, YEARS_CHOICES
-from shell import data, filters, scenario_charts, scenario_data
+from shell import data, filters, scenario_charts, scenario_data, tables
 
 f = filters.get()
 cfg = data.config()
 target_mix = cfg.rules.risks.ev_mix_target
 exposure_limit = cfg.rules.risks.ice_hev_backlog_limit
 DEFAULTS = scenario_share.defaults(cfg.rules.scenario, cfg.rules.scenario.presets)
+PLAN_HELP = (f"The EV penetration the OEMs' volume plans behind our awards and pipeline assume for 2030; the plan "
+             f"path p(y) runs from the baseline to it. The default, {formatting.percent(cfg.rules.scenario.plan_2030, 0)}, "
+             "is `scenario.plan_2030` in config/rules.yaml, set to the playbook's 40% EV-by-2030 mark; change it "
+             "here for this view, or in the config for everyone.")
 link = scenario_share.read_query(st.query_params.to_dict(), DEFAULTS)  # before the widgets drop bad values
 
 st.title("EV scenario planner")
-st.caption(f"As of **{f.as_of:%d %B %Y}**. The plan is the backlog schedule; each scenario re-weights it for another "
-           "EV share of revenue in 2030 (BEV/PHEV by s/p, ICE/HEV by (1 − s)/(1 − p), powertrain-agnostic unchanged). "
+st.caption(f"As of **{f.as_of:%d %B %Y}**. The plan is the revenue outlook to 2035: the booked backlog schedule, the "
+           "weighted open OEM and Tier-1 pipeline and recurring revenue. Each scenario re-weights it for another market "
+           "EV penetration in 2030, the share of new vehicles built as BEV or PHEV (BEV/PHEV revenue by s/p, ICE/HEV "
+           "by (1 − s)/(1 − p), powertrain-agnostic unchanged); the EV share of *our* revenue is the outcome. "
            "The address bar holds these settings: copy it to share this comparison.")
 if link.problems:
     st.warning("Some settings in this link could not be used, so their defaults apply:\n\n"
@@ -73,7 +81,7 @@ def _number(key: str, label: str, step: float, fmt: str, disabled: bool = False,
 with st.container(border=True):
     left, right = st.columns(2, gap="large")
     with left:
-        st.markdown("**EV share of revenue in 2030**")
+        st.markdown("**Market EV penetration in 2030** (share of new vehicles built as BEV or PHEV)")
         top = st.columns([4, 5], vertical_alignment="bottom")
         n_text = top[0].radio("Scenarios side by side", ["1", "2", "3"], index=int(DEFAULTS["sc_n"]) - 1,
                               horizontal=True, key="sc_n", bind="query-params")
@@ -85,7 +93,8 @@ with st.container(border=True):
         for i, slot in enumerate(SLOTS, start=1):
             sliders[i - 1].slider(f"Scenario {slot}", 0, 100, int(DEFAULTS[f"sc_t{i}"]), step=1, format="%d%%",
                                   key=f"sc_t{i}", bind="query-params", disabled=i > n,
-                                  help="EV share (BEV + PHEV) of revenue reached in 2030.")
+                                  help="The share of new vehicles built in 2030 that are BEV or PHEV. The EV share "
+                                       "of our revenue follows from it and shows under each chart below.")
     with right:
         st.markdown("**Plan and path**")
         row = st.columns(3)
@@ -93,10 +102,10 @@ with st.container(border=True):
             st.selectbox("Baseline year", YEARS_CHOICES, index=YEARS_CHOICES.index(DEFAULTS["sc_base_year"]),
                          key="sc_base_year", bind="query-params")
         with row[1]:
-            _number("sc_base_share", "Baseline EV share (%)", 0.5, "%.1f")
+            _number("sc_base_share", "Baseline penetration (%)", 0.5, "%.1f",
+                    tip="Market EV penetration in the baseline year; every path starts there.")
         with row[2]:
-            _number("sc_plan", "Plan's 2030 EV share (%)", 0.5, "%.1f",
-                    tip="The EV share the backlog schedule itself assumes for 2030.")
+            _number("sc_plan", "Plan's 2030 penetration (%)", 0.5, "%.1f", tip=PLAN_HELP)
         curve_labels = list(CURVE_LABELS.values())
         row = st.columns(3)
         with row[0]:
@@ -127,9 +136,10 @@ with st.expander("Saved scenarios", icon=":material/bookmark:", expanded=flash i
         st.button("Save this comparison", key="sc_save", on_click=_save)
 
 spec = scenario_share.spec_from_values(st.session_state)
-names = [f"{slot} · {formatting.percent(t, 0)} EV by 2030" for slot, t in zip(SLOTS, spec.targets)]
+names = [f"{slot} · {formatting.percent(t, 0)} market EV in 2030" for slot, t in zip(SLOTS, spec.targets)]
 short = [f"{slot} ({formatting.percent(t, 0)})" for slot, t in zip(SLOTS, spec.targets)]
-schedule = data.schedule(f.url, f.version, f.as_of)
+outlook = scenario_data.outlook(f.url, f.version, f.as_of)
+schedule = outlook.total()   # what every scenario re-weights: booked + pipeline + recurring
 try:
     results = [scenario_data.run(f.url, f.version, f.as_of, t, spec.params, target_mix) for t in spec.targets]
 except ScenarioError as exc:
@@ -142,14 +152,35 @@ except ScenarioError as exc:
 
 summary = summary_rows(schedule, results, target_mix, exposure_limit)
 if not summary[0]["revenue"]:
-    st.info(f"No backlog is scheduled for 2025–2035 as of {f.as_of:%d %B %Y}, so there is no revenue to re-weight. "
-            "Pick another as-of date or import platform awards on the Data page.")
+    st.info(f"The outlook holds no revenue for 2025–2035 as of {f.as_of:%d %B %Y} (no backlog, open OEM or Tier-1 "
+            "pipeline, or recurring revenue), so there is nothing to re-weight. Pick another as-of date or import "
+            "data on the Data page.")
     st.stop()
 
-plan_label = f"Plan ({formatting.percent(spec.params.plan_2030, 0)} EV in 2030)"
+plan_label = f"Plan ({formatting.percent(spec.params.plan_2030, 0)} market EV in 2030)"
 rows = comparison_rows(schedule, results)
 plan_totals = {r["year"]: r["plan_revenue"] for r in rows}
 y_max = scenario_charts.shared_max(results, plan_totals)
+
+st.subheader("Revenue outlook: booked, pipeline, recurring")
+weights = ", ".join(f"{cfg.label('forecast_categories', k)} {formatting.percent(v, 0)}"
+                    for k, v in cfg.rules.outlook.forecast_weights.items())
+st.caption(f"**Booked**: the backlog schedule. **Pipeline**: open OEM and Tier-1 opportunities closing after "
+           f"{f.as_of:%d %B %Y}, weighted by forecast category ({weights}; blank counts as pipeline) and spread over "
+           f"{cfg.rules.outlook.program_years} years from {cfg.rules.outlook.sop_lag_months} months after the close "
+           "month. **Recurring**: the last twelve months' revenue without a platform award, continued per month. "
+           f"{f.as_of.year} holds only the months after the as-of date. "
+           "Weights, lag, program life and growth rates are `outlook` in config/rules.yaml. Scenarios re-weight booked "
+           "and pipeline by powertrain; recurring revenue is powertrain-agnostic and stays as it is.")
+part_series = {plan_label: outlook.parts}
+for name, target in zip(names, spec.targets):
+    part_series[name] = scenario_data.parts(f.url, f.version, f.as_of, target, spec.params)
+chart_titles = [f"Plan ({formatting.percent(spec.params.plan_2030, 0)})", *short]
+part_max = scenario_charts.parts_max(part_series, outlook.years)
+st.html(scenario_charts.parts_legend())
+for col, title, parts in zip(st.columns(len(part_series)), chart_titles, part_series.values()):
+    with col:
+        st.altair_chart(scenario_charts.parts_bars(parts, outlook.years, part_max, title), width="stretch")
 
 st.subheader("Revenue by powertrain")
 st.html(scenario_charts.powertrain_legend(cfg))
@@ -157,7 +188,7 @@ columns = st.columns(len(results))
 for col, name, result, row in zip(columns, names, results, summary[1:]):
     with col:
         color, word = scenario_charts.EV_STATUS[row["ev_status"]]
-        st.badge(f"{word}: {formatting.percent(row['ev_mix_2030'])} EV in 2030", color=color)
+        st.badge(f"{word}: our EV revenue share in 2030 {formatting.percent(row['ev_mix_2030'])}", color=color)
         color, word = scenario_charts.EXPOSURE_STATUS[row["exposure_status"]]
         st.badge(f"{word}: ICE + HEV {formatting.percent(row['ice_hev_2030'])}", color=color)
         st.altair_chart(scenario_charts.revenue_area(result, plan_totals, cfg, y_max, name), width="stretch")
@@ -170,22 +201,29 @@ series = [(plan_label, {r["year"]: r["plan_ev_mix"] for r in rows}),
 st.altair_chart(scenario_charts.ev_mix_lines(series, target_mix), width="stretch")
 
 st.subheader("Summary")
-st.dataframe(scenario_charts.summary_frame(summary, [plan_label, *names], target_mix), hide_index=True,
+tables.show(scenario_charts.summary_frame(summary, [plan_label, *names], target_mix), hide_index=True,
              width="stretch")
 
 st.subheader("Revenue by year")
 revenue_table, mix_table, raw = scenario_charts.comparison_frames(rows, short, SLOTS[: len(results)])
-st.dataframe(revenue_table, hide_index=True, width="stretch", height="content")
+tables.show(revenue_table, hide_index=True, width="stretch", height="content")
 st.markdown("**EV mix and ICE + HEV share by year** (A, B and C as above)")
-st.dataframe(mix_table, hide_index=True, width="stretch", height="content")
-st.download_button("Download the comparison (CSV)", raw.to_csv(index=False).encode("utf-8"),
+tables.show(mix_table, hide_index=True, width="stretch", height="content")
+st.download_button("Download the comparison (CSV)", people_csv(raw),
                    file_name=f"ev-scenarios-{f.as_of.isoformat()}.csv", mime="text/csv", key="sc_csv",
+                   icon=":material/download:")
+st.markdown("**Outlook by part and powertrain** (plan and each scenario, US$)")
+parts_table = scenario_charts.parts_frame(outlook_core.long_rows(part_series, outlook.years), cfg)
+tables.show(parts_table, hide_index=True, width="stretch", height=320,
+             column_config=scenario_charts.money_columns(parts_table))
+st.download_button("Download the outlook by part and powertrain (CSV)", people_csv(parts_table),
+                   file_name=f"ev-outlook-{f.as_of.isoformat()}.csv", mime="text/csv", key="sc_outlook_csv",
                    icon=":material/download:")
 
 st.subheader("Sensitivity: where the business breaks")
-st.caption("Total revenue in 2030 and 2033 for scenario EV shares from 20% to 80% (columns) when the plan itself "
-           "assumed another 2030 EV share (rows); colour shows the change against that plan, red where revenue "
-           "is lost. Uses the baseline and path set above.")
+st.caption("Outlook revenue in 2030 and 2033 for a market EV penetration in 2030 from 20% to 80% (columns) when "
+           "the plan itself assumed another 2030 penetration (rows); colour shows the change against that plan, red "
+           "where revenue is lost. Uses the baseline and path set above.")
 plans = plan_grid(spec.params.plan_2030)
 grid = scenario_data.sensitivity(f.url, f.version, f.as_of, spec.params, SENSITIVITY_TARGETS, plans)
 for year in (2030, 2033):

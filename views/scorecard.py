@@ -9,7 +9,7 @@ import streamlit as st
 from revops_core import formatting
 from revops_core import scorecard as sc
 from revops_core.queries.scorecard import LEVELS
-from shell import access, charts, data, filters
+from shell import access, charts, data, filters, tables
 from shell import scorecard_data as sd
 
 f = filters.get()
@@ -79,7 +79,7 @@ if not card.rows:
 else:
     if not totals["leads"]:
         st.info("No leads were created in this window; only the dealer-month figures are filled.")
-    st.dataframe(sd.styled(sd.table(card)), hide_index=True, width="stretch", height=min(38 + 35 * len(card.rows), 460),
+    tables.show(sd.styled(sd.table(card)), hide_index=True, width="stretch", height=min(38 + 35 * len(card.rows), 460),
                  column_config={"Rank": st.column_config.NumberColumn("Rank", width="small")})
     weights = ", ".join(f"{sc.KPI_LABELS[k][0]} {w:.0%}" for k, w in eco.weights.items() if w > 0)
     lower = ", ".join(sc.KPI_LABELS[k][0] for k in eco.lower_is_better if k in sc.KPI_LABELS)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from revops_core import bands, formatting
 from revops_core.queries.pipeline import DRILLDOWNS
-from shell import charts, data, filters
+from shell import charts, data, filters, tables
 from shell.tiles import band_markdown
 
 f = filters.get()
@@ -62,7 +62,7 @@ for seg in f.segments:
             st.caption("No opportunities behind this figure.")
         else:
             st.caption(f"{total:,} opportunities" + (f" (largest {len(rows):,} shown)" if total > len(rows) else ""))
-            st.dataframe(rows, hide_index=True, width="stretch", column_config={
+            tables.show(rows, hide_index=True, width="stretch", column_config={
                 "amount": st.column_config.NumberColumn("Amount", format="dollar"),
                 "opportunity_id": "Opportunity", "account": "Account", "product": "Product", "stage": "Stage",
                 "status": "Status", "created_date": "Created", "close_date": "Close date",

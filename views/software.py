@@ -7,7 +7,7 @@ import streamlit as st
 
 from revops_core import formatting
 from revops_core.software import target_range
-from shell import charts, data, filters, software_data
+from shell import charts, data, filters, software_data, tables
 from shell.tiles import tile
 
 f = filters.get()
@@ -139,4 +139,4 @@ with st.expander("Monthly figures"):
         "Subscription share": frame["subscription_share"].map(formatting.percent),
         "Subscription share (TTM)": frame["subscription_share_ttm"].map(formatting.percent),
     }).iloc[::-1]
-    st.dataframe(table, hide_index=True, width="stretch")
+    tables.show(table, hide_index=True, width="stretch")

@@ -3,29 +3,25 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
 from revops_core.attribution_report import attribution_report
-from revops_core.commands.common import as_of_arg, open_database
+from revops_core.commands.common import as_of_arg, check_window, open_database, print_json
 from revops_core.config import load_config
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("--start", required=True, type=as_of_arg, metavar="YYYY-MM-DD",
-                        help="first day of the window (inclusive): sales on or after it count")
+                        help="first day of the window (inclusive): sales on or after it count; "
+                             "1990-01-01 to 2035-12-31")
     parser.add_argument("--end", required=True, type=as_of_arg, metavar="YYYY-MM-DD",
                         help="last day of the window (inclusive: a sale at 23:59 counts)")
     parser.add_argument("--json", action="store_true", help="print JSON (the only format)")
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.end < args.start:
-        print(f"--end {args.end} is before --start {args.start}.", file=sys.stderr)
-        return 2
+    check_window(args.start, args.end)
     cfg = load_config()
     with open_database(args.db) as (conn, _latest):
         report = attribution_report(conn, args.start, args.end, cfg)
-    json.dump(report.to_json(), sys.stdout, indent=2)
-    sys.stdout.write("\n")
+    print_json(report.to_json())
     return 0

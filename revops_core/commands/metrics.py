@@ -1,30 +1,25 @@
-"""``metrics``: the board metrics of METRICS.md as one JSON object."""
+"""``metrics``: the board metrics (and the playbook metrics) of METRICS.md as one JSON object."""
 from __future__ import annotations
 
 import argparse
-import json
-import sys
-from datetime import date
 
 from revops_core.board import board_metrics
-from revops_core.commands.common import as_of_arg, open_database
+from revops_core.commands.common import as_of_arg, open_database, print_json, resolve_as_of
 from revops_core.config import load_config
+from revops_core.playbook import playbook_metrics
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("--as-of", type=as_of_arg, metavar="YYYY-MM-DD",
-                        help="as-of date D (default: the latest date in the data)")
+                        help="as-of date D, 1990-01-01 to 2035-12-31 (default: the latest date in the data)")
     parser.add_argument("--json", action="store_true", help="print JSON (the only format)")
 
 
 def run(args: argparse.Namespace) -> int:
     cfg = load_config()
     with open_database(args.db) as (conn, latest):
-        as_of: date | None = args.as_of or latest
-        if as_of is None:
-            print("The database holds no dated records; seed or import data first.", file=sys.stderr)
-            return 2
+        as_of = resolve_as_of(args.as_of, latest)
         metrics = board_metrics(conn, as_of, cfg)
-    json.dump(metrics.to_json(), sys.stdout, indent=2)
-    sys.stdout.write("\n")
+        playbook = playbook_metrics(conn, as_of, cfg)
+    print_json({**metrics.to_json(), **playbook.to_json()})
     return 0

@@ -1,31 +1,35 @@
-"""``scenario``: the backlog schedule and EV-transition scenarios as one JSON object.
+"""``scenario``: the backlog schedule, the revenue outlook and EV-transition scenarios as one JSON object.
 
-METRICS.md "Backlog schedule and the EV scenario". Output::
+METRICS.md "Backlog schedule and the EV scenario" and "Revenue outlook". Output::
 
     {"schedule": {"2025": {"ICE": ..., "HEV": ..., "PHEV": ..., "BEV": ..., "AGNOSTIC": ...}, ...},
+     "outlook": {"2026": {"booked": ..., "pipeline": ..., "recurring": ...}, ...},
      "scenarios": {"30": {"share_path": {"2025": 0.18, ...},
                           "revenue": {"2025": {"ICE": ..., ...}, ...},
-                          "ev_mix": {"2025": null, "2026": 0.41, ...}}, ...}}
+                          "ev_mix": {"2025": null, "2026": 0.41, ...},
+                          "outlook_revenue": {"2026": {"ICE": ..., ...}, ...},
+                          "outlook_ev_mix": {"2026": 0.45, ...}}, ...}}
 
-Years are string keys 2025-2035; scenario keys are the target percent as given ("30",
-"32.5"). ``ev_mix`` is null in a year without revenue. Flags left out take the config
+``schedule`` and each scenario's ``share_path``, ``revenue`` and ``ev_mix`` have string year keys
+2025-2035 (the booked schedule re-weighted); ``outlook`` (the plan's parts) and ``outlook_*``
+(the scenario over the whole outlook) have string year keys from D's year to 2035. Scenario
+keys are the target (the market EV penetration in 2030) in percent as given ("30", "32.5").
+``ev_mix`` is null in a year without revenue. Flags left out take the config
 defaults (``rules.scenario``: presets, baseline year and share, plan 2030 share, S-curve).
-Bad flags exit with status 2 and a message on stderr.
+Bad flags exit with status 2 and a one-line message on stderr.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import sys
 from dataclasses import replace
-from datetime import date
 from typing import Any
 
 from revops_core.backlog import backlog_schedule
-from revops_core.commands.common import as_of_arg, open_database
+from revops_core.commands.common import CommandError, as_of_arg, open_database, print_json, resolve_as_of
 from revops_core.config import load_config
 from revops_core.errors import ScenarioError
+from revops_core.outlook import RevenueOutlook, by_year_json, revenue_outlook
 from revops_core.scenario import CURVES, YEARS, PathParams, normalize, params_from_defaults, run_scenario
 
 
@@ -64,14 +68,15 @@ def year_arg(text: str) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("--as-of", type=as_of_arg, metavar="YYYY-MM-DD",
-                        help="as-of date D of the backlog schedule (default: the latest date in the data)")
+                        help="as-of date D of the backlog schedule, 1990-01-01 to 2035-12-31 "
+                             "(default: the latest date in the data)")
     parser.add_argument("--target", type=percent_arg, action="append", metavar="PCT",
-                        help="EV share of revenue in 2030 in percent, repeatable (default: the config presets)")
+                        help="market EV penetration in 2030 in percent, repeatable (default: the config presets)")
     parser.add_argument("--baseline-year", type=year_arg, metavar="YEAR", help="baseline year (default: config)")
     parser.add_argument("--baseline-share", type=share_arg, metavar="SHARE",
                         help="EV share in the baseline year, 0-1 (default: config)")
     parser.add_argument("--plan-2030", type=share_arg, metavar="SHARE",
-                        help="the plan's own EV share in 2030, 0-1 (default: config)")
+                        help="the plan's own 2030 EV penetration, 0-1 (default: config)")
     parser.add_argument("--curve", choices=CURVES, default="linear",
                         help="share path: linear (METRICS.md) or s (logistic S-curve); default linear")
     parser.add_argument("--s-midpoint", type=float, metavar="YEAR", help="S-curve midpoint year (default: config)")
@@ -80,20 +85,18 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    defaults = load_config().rules.scenario
-    params = _params(args, params_from_defaults(defaults, args.curve))
-    targets = _targets(args.target, defaults.presets)
+    cfg = load_config()
+    params = _params(args, params_from_defaults(cfg.rules.scenario, args.curve))
+    targets = _targets(args.target, cfg.rules.scenario.presets)
     with open_database(args.db) as (conn, latest):
-        as_of: date | None = args.as_of or latest
-        if as_of is None:
-            return _fail("the database holds no dated records; seed or import data first, or pass --as-of")
+        as_of = resolve_as_of(args.as_of, latest)
         schedule = backlog_schedule(conn, as_of, last_year=YEARS[-1])
+        outlook = revenue_outlook(conn, as_of, cfg, schedule=schedule)
     try:
-        scenarios = {key: _scenario_json(schedule, target, params) for key, target in targets.items()}
+        scenarios = {key: _scenario_json(schedule, outlook, target, params) for key, target in targets.items()}
     except ScenarioError as exc:
-        return _fail(str(exc))
-    json.dump({"schedule": _by_year(normalize(schedule)), "scenarios": scenarios}, sys.stdout, indent=2)
-    sys.stdout.write("\n")
+        raise CommandError(str(exc)) from None
+    print_json({"schedule": _by_year(normalize(schedule)), "outlook": outlook.to_json(), "scenarios": scenarios})
     return 0
 
 
@@ -114,16 +117,16 @@ def _key(percent: float) -> str:
     return str(int(percent)) if float(percent).is_integer() else repr(float(percent))
 
 
-def _scenario_json(schedule: dict[int, dict[str, float]], target: float, params: PathParams) -> dict[str, Any]:
+def _scenario_json(schedule: dict[int, dict[str, float]], outlook: RevenueOutlook, target: float,
+                   params: PathParams) -> dict[str, Any]:
+    """The scenario over the schedule (as before) and over the revenue outlook (``outlook_*``)."""
     result = run_scenario(schedule, target, params)
+    over_outlook = run_scenario(outlook.total(), target, params)
     return {"share_path": _by_year(result.share_path), "revenue": _by_year(result.revenue),
-            "ev_mix": _by_year(result.ev_mix)}
+            "ev_mix": _by_year(result.ev_mix),
+            "outlook_revenue": by_year_json(over_outlook.revenue, outlook.years),
+            "outlook_ev_mix": by_year_json(over_outlook.ev_mix, outlook.years)}
 
 
 def _by_year(mapping: dict[int, Any]) -> dict[str, Any]:
     return {str(year): mapping[year] for year in YEARS}
-
-
-def _fail(message: str) -> int:
-    print(f"python -m revops_core scenario: error: {message}", file=sys.stderr)
-    return 2

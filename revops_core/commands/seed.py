@@ -1,9 +1,14 @@
-"""``seed``: write the deterministic sample company into the database (replaces all data)."""
+"""``seed``: write the deterministic sample company into the database (replaces all data).
+
+Creates the database (a SQLite file and its folder, or the schema) when it does not exist yet,
+and says so on stderr.
+"""
 from __future__ import annotations
 
 import argparse
 import sys
 
+from revops_core.commands.common import database_state, report_created
 from revops_core.db import make_engine, redact, resolve_url
 from revops_core.loader import write_datasets
 
@@ -20,7 +25,12 @@ def run(args: argparse.Namespace) -> int:
     from sample_data.generator import generate
 
     url = resolve_url(args.db)
-    counts = write_datasets(make_engine(url), generate(args.seed, args.scale), mode="replace", source="seed")
-    total = sum(counts.values())
-    print(f"Seeded {total:,} rows ({args.scale}, seed {args.seed}) into {redact(url)}", file=sys.stderr)
+    before = database_state(url)
+    engine = make_engine(url, create=True)
+    try:
+        counts = write_datasets(engine, generate(args.seed, args.scale), mode="replace", source="seed")
+    finally:
+        engine.dispose()
+        report_created(url, before)
+    print(f"Seeded {sum(counts.values()):,} rows ({args.scale}, seed {args.seed}) into {redact(url)}", file=sys.stderr)
     return 0

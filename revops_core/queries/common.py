@@ -44,6 +44,15 @@ def dealer_filter(scope: Scope, dealer_group_col: sa.ColumnElement) -> ColumnEle
     return dealer_group_col.in_(sorted(scope.dealer_groups or ()))
 
 
+def account_in_scope(account_col: sa.ColumnElement, scope: Scope) -> ColumnElement[bool]:
+    """Rows whose account the scope may see (no condition at all for everything); the account-side
+    twin of ``queries.board.award_in_scope``."""
+    if scope.is_everything:
+        return sa.true()
+    acc = T["accounts"]
+    return account_col.in_(sa.select(acc.c.account_id).where(dealer_filter(scope, acc.c.dealer_group)))
+
+
 class days_between(FunctionElement):  # noqa: N801 - SQL function naming
     """Whole or fractional days from the first date/time argument to the second."""
 
@@ -105,8 +114,13 @@ def latest_activity_date(conn: sa.Connection) -> date | None:
     """Default as-of date D: the latest dated activity in the data (METRICS.md, `D`).
 
     The latest of: closed opportunities' close dates, award dates, ECO requests and decisions,
-    and the last day of the latest revenue or shipments month.
+    and the last day of the latest revenue or shipments month. A database holding only the
+    ecosystem datasets takes the latest lead creation day or dealer month end instead.
     """
+    return _latest_revenue_date(conn) or _latest_ecosystem_date(conn)
+
+
+def _latest_revenue_date(conn: sa.Connection) -> date | None:
     o, a, e, r, s = T["opportunities"], T["platform_awards"], T["ecos"], T["revenue"], T["shipments"]
     candidates = [
         conn.execute(sa.select(sa.func.max(o.c.close_date)).where(o.c.status != "OPEN")).scalar(),
@@ -114,7 +128,17 @@ def latest_activity_date(conn: sa.Connection) -> date | None:
         conn.execute(sa.select(sa.func.max(e.c.requested_date))).scalar(),
         conn.execute(sa.select(sa.func.max(e.c.decided_date))).scalar(),
     ]
-    for table in (r, s):
+    return _latest(conn, candidates, (r, s))
+
+
+def _latest_ecosystem_date(conn: sa.Connection) -> date | None:
+    created = conn.execute(sa.select(sa.func.max(T["leads"].c.created_at))).scalar()
+    return _latest(conn, [created.date() if created is not None else None], (T["dealer_months"],))
+
+
+def _latest(conn: sa.Connection, candidates: list[date | None], monthly: tuple[sa.Table, ...]) -> date | None:
+    """The latest of ``candidates`` and the last day of each monthly table's latest month."""
+    for table in monthly:
         month = conn.execute(sa.select(sa.func.max(table.c.period))).scalar()
         if month:
             candidates.append(windows.month_end(windows.month_first(month)))

@@ -48,6 +48,19 @@ def sop_ppap_awards(conn: Connection, as_of: date, window_days: int, scope: Scop
     return pd.DataFrame(conn.execute(q).mappings().all(), columns=list(q.selected_columns.keys()))
 
 
+def ppap_in_production_awards(conn: Connection, as_of: date, scope: Scope) -> pd.DataFrame:
+    """Live awards in production (SOP <= D) whose PPAP is not APPROVED, by lifetime value
+    (METRICS.md "Playbook metrics beyond the board table", PPAP)."""
+    a, acc = T["platform_awards"], T["accounts"]
+    q = (sa.select(a.c.award_id, acc.c.name.label("account"), a.c.platform, a.c.powertrain,
+                   a.c.sop_date, a.c.ppap_status, a.c.apqp_phase, a.c.lifetime_value)
+         .select_from(a.join(acc, a.c.account_id == acc.c.account_id))
+         .where(a.c.status.in_(["AWARDED", "IN_PRODUCTION"]), a.c.sop_date <= as_of,
+                a.c.ppap_status != "APPROVED", qb.award_in_scope(scope))
+         .order_by(a.c.lifetime_value.desc(), a.c.award_id))
+    return pd.DataFrame(conn.execute(q).mappings().all(), columns=list(q.selected_columns.keys()))
+
+
 def channel_conflict_products(conn: Connection, scope: Scope) -> pd.DataFrame:
     """Products with open or won opportunities in both OEM and DEALER_AFTERMARKET segments."""
     o, acc, p = T["opportunities"], T["accounts"], T["products"]

@@ -1,13 +1,20 @@
-"""AppTest: the backlog & platform awards page shows the core's waterfall, BRR flag, awards and ECOs."""
+"""AppTest: the backlog & platform awards page shows the core's waterfall, BRR flag, OEM mix shift,
+award-to-SOP lead time, PPAP flags, awards and ECOs."""
 from __future__ import annotations
 
 from datetime import date
 
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
 from revops_core import formatting
+from revops_core import bands
 from revops_core.backlog import Waterfall, backlog_waterfall, brr_by_quarter, eco_dynamics
+from revops_core.playbook import playbook_metrics
 from revops_core.queries import awards as qa
+from revops_core.queries import risks as qr
 from revops_core.queries.common import EVERYTHING, latest_activity_date
 from revops_core.windows import quarter_label
+from tests.app.conftest import metric_values
 
 PAGE = "views/backlog_awards.py"
 STEP_LABELS = ("Opening backlog", "Awards won", "Approved ECO revenue", "Revenue recognised", "Cancellations",
@@ -74,3 +81,40 @@ def test_awards_filters_and_csv_download(open_page, sample_engine) -> None:
     assert any(c.value.startswith(f"{total:,} awards") for c in at.caption)
     table = next(df.value for df in at.dataframe if "Powertrain" in df.value.columns)
     assert set(table["Powertrain"]) == {"BEV"} and len(table) == total
+
+
+def test_oem_mix_shift_chart_and_concentration(open_page, sample_engine, cfg) -> None:
+    at = open_page(PAGE, query={"as_of": "2026-06-30"})
+    with sample_engine.connect() as conn:
+        mix = playbook_metrics(conn, date(2026, 6, 30), cfg).oem_mix
+    assert mix.accounts and any(s.value == "OEM mix shift" for s in at.subheader)
+    tiles = {m.label: m for m in at.metric}
+    assert tiles["Top-3 OEM share of backlog"].value == formatting.percent(mix.top3_share)
+    assert tiles["Top-3 OEM share of backlog"].delta == formatting.signed_delta(
+        "percent", mix.top3_share - mix.top3_share_year_before)
+    assert tiles["Concentration (HHI)"].value == formatting.count(mix.hhi * 10_000)
+    largest = mix.accounts[0]
+    assert tiles[f"Largest OEM: {largest.name}"].value == formatting.percent(largest.backlog_share)
+    (chart,) = [c for c in at.get("vega_lite_chart") if "share of backlog" in c.proto.spec]
+    frames = [convert_arrow_bytes_to_pandas_df(d.data.data) for d in chart.proto.datasets]
+    wide = next(f for f in frames if {"now", "before"} <= set(f.columns))   # the chart's own data
+    assert list(wide["OEM"]) == [a.name for a in mix.accounts]               # largest backlog first
+    assert list(wide["now"]) == [a.backlog_share for a in mix.accounts]
+    assert list(wide["before"]) == [a.backlog_share_year_before for a in mix.accounts]
+
+
+def test_award_to_sop_and_ppap_in_production(open_page, sample_engine, cfg) -> None:
+    d = date(2026, 6, 30)
+    at = open_page(PAGE, query={"as_of": d.isoformat()})
+    with sample_engine.connect() as conn:
+        months = playbook_metrics(conn, d, cfg).award_to_sop_months
+        live = qr.ppap_in_production_awards(conn, d, EVERYTHING)
+    tiles = metric_values(at)
+    assert tiles["Award to SOP (median months)"] == formatting.ratio_plain(months)
+    assert tiles["In production without PPAP approval"] == formatting.count(len(live))
+    band = bands.evaluate(cfg, "award_to_sop_months", months)
+    badges = [m.value for m in at.markdown if "-badge[" in m.value]
+    assert any(band.label in b for b in badges)
+    flag = "Triggered:" if len(live) else "Clear: every award in production has PPAP approval"
+    assert any(flag in b for b in badges)
+

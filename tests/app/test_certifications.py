@@ -8,8 +8,9 @@ from revops_core import certifications as c
 from revops_core import formatting
 from revops_core.alerts import firing_alerts
 from revops_core.board import board_metrics
+from revops_core.playbook import playbook_metrics
 from revops_core.queries.common import latest_activity_date
-from revops_core.risks import failure_modes
+from revops_core.risks import ev_test_words, failure_modes
 from tests.app.conftest import metric_values
 
 PAGE = "views/certifications.py"
@@ -33,7 +34,7 @@ def test_page_shows_the_core_figures(open_page, sample_engine, cfg) -> None:
     assert list(table["Blocked pipeline"]) == [formatting.money(g.amount) for g in summary.gates]
     assert len(at.subheader) >= 5 and any(s.value == "Failure modes" for s in at.subheader)
     words = {"red": "red-badge[Triggered", "amber": "orange-badge[Watch", "green": "green-badge[Clear"}
-    for mode in modes:  # the four failure modes, each in colour and words with its figure
+    for mode in modes:  # the four failure modes and PPAP in production, each in colour and words with its figure
         assert f"{words[mode.severity]}: {mode.label}]" in badges
         assert any(md.value == mode.figure for md in at.markdown)
 
@@ -83,3 +84,22 @@ def test_overview_shows_the_alert_banner(open_page, sample_engine, cfg) -> None:
     for alert in firing:
         assert f"- {alert.message}" + (f" Now: {alert.value_text}." if alert.value_text else "") in banner.value
     assert "Now: $" in banner.value  # the pipeline-at-risk figure, formatted as money
+
+
+def test_risks_show_ppap_in_production_and_the_four_quarter_ev_test(open_page, sample_engine, cfg) -> None:
+    at = open_page(PAGE)
+    with sample_engine.connect() as conn:
+        d = latest_activity_date(conn)
+        modes = {m.key: m for m in failure_modes(conn, d, cfg)}
+        test = playbook_metrics(conn, d, cfg).ev_mix_sustained
+    live = modes["ppap_in_production"]
+    badges = " ".join(md.value for md in at.markdown if "-badge[" in md.value)
+    word = "red-badge[Triggered" if live.triggered else "green-badge[Clear"
+    assert f"{word}: PPAP not approved in production]" in badges
+    labels = [md.value for md in at.markdown if md.value.startswith("**")]
+    assert labels.index("**PPAP not approved in production**") == labels.index("**SOP / PPAP under-build**") + 1
+    assert any(md.value == modes["ev_transition"].figure and ev_test_words(test) in md.value for md in at.markdown)
+    quarters = next(c.value for c in at.caption if c.value.startswith("EV revenue mix (TTM) at each quarter end"))
+    for day, value in test.quarters:
+        assert f"{day:%d %b %Y} {formatting.percent(value)}" in quarters
+

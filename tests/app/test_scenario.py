@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from revops_core import formatting
-from revops_core.backlog import backlog_schedule
+from revops_core.outlook import revenue_outlook
 from revops_core.queries.common import latest_activity_date
 from revops_core.scenario import PathParams, comparison_rows, params_from_defaults, run_scenario, summary_rows
 from shell.scenario_charts import comparison_frames
@@ -20,7 +20,7 @@ FIRST_YEAR = "First year ≥ 40% EV"
 def core(sample_engine, cfg):  # noqa: ANN201 - a small helper object
     """Expected figures straight from the core, for any targets and path settings."""
     with sample_engine.connect() as conn:
-        schedule = backlog_schedule(conn, latest_activity_date(conn))
+        schedule = revenue_outlook(conn, latest_activity_date(conn), cfg).total()   # what the planner re-weights
 
     def expected(targets: list[float], params: PathParams | None = None) -> pd.DataFrame:
         params = params or params_from_defaults(cfg.rules.scenario)
@@ -58,7 +58,8 @@ def test_default_page_shows_the_core_figures(open_page, core, cfg) -> None:
     assert at.radio(key="sc_n").value == "3"
     pd.testing.assert_frame_equal(summary(at), core([0.3, 0.5, 0.7]))
     names = list(next(df.value for df in at.dataframe if "Scenario" in df.value.columns)["Scenario"])
-    assert names == ["Plan (40% EV in 2030)", "A · 30% EV by 2030", "B · 50% EV by 2030", "C · 70% EV by 2030"]
+    assert names == ["Plan (40% market EV in 2030)", "A · 30% market EV in 2030", "B · 50% market EV in 2030",
+                     "C · 70% market EV in 2030"]
     table, mix = by_year(at), mix_by_year(at)
     params = params_from_defaults(cfg.rules.scenario)
     high = run_scenario(core.schedule, 0.7, params)
@@ -68,7 +69,7 @@ def test_default_page_shows_the_core_figures(open_page, core, cfg) -> None:
     assert mix.loc["2030", "C EV"] == formatting.percent(high.ev_mix[2030])
     assert mix.loc["2030", "C ICE+HEV"] == formatting.percent(high.ice_hev_exposure[2030])
     assert mix.loc["2025", "A EV"] == "n/a"  # no revenue in 2025 at this as-of date
-    assert len(at.get("vega_lite_chart")) == 3 + 1 + 2  # three areas, EV-mix lines, two heat maps
+    assert len(at.get("vega_lite_chart")) == 4 + 3 + 1 + 2  # parts of plan + 3, three areas, EV-mix lines, heat maps
     badges = [md.value for md in at.markdown if "-badge[" in md.value]
     assert len(badges) == 6 and all(":" in b for b in badges)  # colour and words per scenario
     assert at.download_button(key="sc_csv").label == "Download the comparison (CSV)"
@@ -115,7 +116,7 @@ def test_bad_link_values_fall_back_to_defaults_with_a_notice(open_page, core) ->
     assert "could not be used" in notice
     for text in ("'abc' is not a number between 0 and 100; using the default 30",
                  "'150' is not a number between 0 and 100; using the default 50",
-                 "Plan's EV share in 2030 (%) = 'x'", "'2050' is not a year from 2015 to 2029",
+                 "Plan's 2030 penetration (%) = 'x'", "'2050' is not a year from 2015 to 2029",
                  "'cubic' is not one of Linear, S-curve", "'9' is not one of 1, 2, 3", "'inf' is not a number"):
         assert text in notice, text
     assert [at.slider(key=f"sc_t{i}").value for i in (1, 2, 3)] == [30, 50, 45]  # the good value is kept
@@ -129,7 +130,7 @@ def test_settings_that_cannot_be_computed_are_explained(open_page) -> None:
 
 def test_empty_schedule_is_explained(open_page) -> None:
     at = open_page(PAGE, query={"as_of": "2036-06-30"})
-    assert any("No backlog is scheduled for 2025–2035" in i.value for i in at.info)
+    assert any("The outlook holds no revenue for 2025–2035" in i.value for i in at.info)
 
 
 def test_save_and_reopen_a_named_scenario(open_page) -> None:
@@ -165,3 +166,22 @@ def test_csv_holds_numbers_with_readable_headers(core, cfg) -> None:
     assert row["B (50%) revenue (US$)"] == pytest.approx(result.total_by_year[2030])
     assert row["B (50%) EV mix"] == pytest.approx(result.ev_mix[2030])
     assert raw["Year"].tolist() == list(range(2025, 2036))
+
+
+def test_the_outlook_by_part_is_shown_and_downloadable(open_page, sample_engine, cfg) -> None:  # noqa: ANN001
+    at = open_page(PAGE)
+    with sample_engine.connect() as conn:
+        outlook = revenue_outlook(conn, latest_activity_date(conn), cfg)
+    table = next(df.value for df in at.dataframe if "Part" in df.value.columns)
+    plan = table[(table["Series"] == "Plan (40% market EV in 2030)") & (table["Year"] == 2030)].set_index("Part")
+    by_part = outlook.by_part()[2030]
+    assert plan.loc["Booked (backlog schedule)", "Total"] == pytest.approx(by_part["booked"])
+    assert plan.loc["Weighted pipeline", "Total"] == pytest.approx(by_part["pipeline"])
+    assert plan.loc["Recurring", "Total"] == pytest.approx(by_part["recurring"])
+    assert by_part["pipeline"] > 0 and by_part["recurring"] > 0
+    # the scenarios re-weight booked and pipeline, never recurring
+    recurring = table[(table["Part"] == "Recurring") & (table["Year"] == 2030)]["Total"]
+    assert recurring.nunique() == 1 and len(recurring) == 4
+    assert at.download_button(key="sc_outlook_csv").label == "Download the outlook by part and powertrain (CSV)"
+    assert "market EV penetration" in at.markdown[0].value or any(
+        "Market EV penetration in 2030" in m.value for m in at.markdown)

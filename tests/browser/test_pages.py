@@ -185,3 +185,61 @@ def test_a_dealer_group_link_to_the_board_shows_sign_in_then_only_its_pages(sign
         assert [n.split("\n")[-1] for n in nav] == ["Ecosystem scorecard", "Martech maturity matrix"]
         assert not page.query_selector_all('[data-testid="stException"]')
         browser.close()
+
+
+@pytest.fixture()
+def writable_server(sample_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A server on a private copy of the sample database (the test imports into it), and a scratch folder."""
+    import sqlite3
+
+    import sqlalchemy as sa
+
+    folder = tmp_path_factory.mktemp("writable")
+    src, dst = sqlite3.connect(sa.engine.make_url(sample_db_url).database), sqlite3.connect(folder / "private.db")
+    src.backup(dst)
+    src.close()
+    dst.close()
+    for url in _serve(f"sqlite:///{folder / 'private.db'}", tmp_path_factory):
+        yield url, folder
+
+
+def test_an_upload_never_writes_where_the_browser_names(writable_server: tuple[str, Path]) -> None:
+    """The multipart file names are rewritten to an absolute path and to ``../`` traversal on the wire:
+    nothing is created there, the page names both uploads as ignored, and nothing is imported."""
+    from playwright.sync_api import Route, sync_playwright
+
+    url, folder = writable_server
+    absolute, traversal = folder / "absolute.csv", folder / "traversal.csv"
+    rewrites = {b'filename="accounts.csv"': f'filename="{absolute}"'.encode(),
+                b'filename="leads.csv"': f'filename="{"../" * 12}{str(traversal).lstrip("/")}"'.encode()}
+    seen: list[bytes] = []
+
+    def rewrite(route: Route) -> None:
+        body = route.request.post_data_buffer or b""
+        for old, new in rewrites.items():
+            if old in body:
+                seen.append(new)
+                body = body.replace(old, new)
+        route.continue_(post_data=body)
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.route("**/_stcore/upload_file/**", rewrite)
+        page.goto(f"{url}/data_admin")
+        _settle(page)
+        page.set_input_files('[data-testid="stFileUploaderDropzoneInput"]', files=[
+            {"name": "accounts.csv", "mimeType": "text/csv", "buffer": b"account_id,name\nEVIL,=HYPERLINK(1)\n"},
+            {"name": "leads.csv", "mimeType": "text/csv", "buffer": b"lead_id\nx\n"}])
+        page.wait_for_selector('[data-testid="stFileUploader"] >> text=leads.csv', timeout=30_000)
+        _settle(page)
+        page.get_by_role("button", name=re.compile("^(Check|Import)")).click()
+        _settle(page)
+        text = page.inner_text('[data-testid="stMain"]')
+        browser.close()
+    assert len(seen) == 2, "both uploads went through the rewriting route"
+    assert not absolute.exists() and not traversal.exists()
+    assert sorted(p.name for p in folder.iterdir()) == ["private.db", *(
+        sorted(p.name for p in folder.iterdir() if p.name.startswith("private.db-")))]
+    assert text.count("not a contract file name") == 2, text
+    assert "Imported" not in text

@@ -1,8 +1,8 @@
 """``python -m revops_core seed`` and ``metrics --json``.
 
-``metrics`` is checked against ``board.board_metrics`` computed directly on the same database
-(the session's small sample company, seed 42); ``seed`` is checked for determinism: the same
-seed gives the same row counts and money sums, another seed gives other data.
+``metrics`` is checked against ``board.board_metrics`` and ``playbook.playbook_metrics`` computed
+directly on the same database (the session's small sample company, seed 42); ``seed`` is checked
+for determinism: the same seed gives the same row counts and money sums, another seed gives other data.
 """
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ from revops_core.cli import main
 from revops_core.config import AppConfig
 from revops_core.contract import DATASETS, SEGMENTS
 from revops_core.db import make_engine
+from revops_core.playbook import playbook_metrics
 from revops_core.queries.common import T
+from revops_core.schema import ensure_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = "2026-06-30"
@@ -34,6 +36,9 @@ JSON_KEYS = {
     "arr_per_subscribed_vehicle", "subscription_revenue_share", "ev_revenue_mix_ttm", "esa_ratio",
     "certifications", "pipeline_at_risk_cert", "pipeline_coverage_detail", "open_pipeline",
 }
+# The playbook metrics printed beside them (METRICS.md "Playbook metrics beyond the board table").
+PLAYBOOK_KEYS = {"revenue_run_rate", "esa_lift", "award_to_sop_months", "eco_margin_ttm", "oem_mix",
+                 "ev_mix_sustained"}
 MONEY_COLUMNS = (("opportunities", "amount"), ("platform_awards", "lifetime_value"), ("revenue", "amount"),
                  ("ecos", "revenue_delta"), ("shipments", "subscription_arr"))
 
@@ -62,7 +67,8 @@ def direct_json(url: str, as_of: date, cfg: AppConfig) -> dict[str, Any]:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            return json.loads(json.dumps(board_metrics(conn, as_of, cfg).to_json()))
+            out = {**board_metrics(conn, as_of, cfg).to_json(), **playbook_metrics(conn, as_of, cfg).to_json()}
+            return json.loads(json.dumps(out))
     finally:
         engine.dispose()
 
@@ -74,7 +80,7 @@ def test_metrics_json_subprocess_equals_board_metrics(sample_db_url: str, cfg: A
                            "--as-of", AS_OF, "--json"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     got = json.loads(proc.stdout)
-    assert set(got) == JSON_KEYS
+    assert set(got) == JSON_KEYS | PLAYBOOK_KEYS
     assert got["as_of"] == AS_OF
     for key in ("pipeline_coverage", "sales_cycle_days", "pipeline_coverage_detail"):
         assert set(got[key]) == set(SEGMENTS), key
@@ -82,6 +88,15 @@ def test_metrics_json_subprocess_equals_board_metrics(sample_db_url: str, cfg: A
     assert got == direct_json(sample_db_url, date(2026, 6, 30), cfg)
     # the sample company is not empty: these figures must be real numbers, not 0 / n/a
     assert got["revenue_ttm"] > 0 and got["backlog"] > 0 and got["win_rate"]["ALL"] is not None
+    assert set(got["revenue_run_rate"]) == {"ytd", "annualized"} and got["revenue_run_rate"]["ytd"] > 0
+    assert set(got["esa_lift"]) == {"with_esa", "without_esa", "lift"}
+    assert got["award_to_sop_months"] > 0
+    assert set(got["oem_mix"]) == {"accounts", "top3_share", "hhi"} and got["oem_mix"]["accounts"]
+    for account in got["oem_mix"]["accounts"].values():
+        assert set(account) == {"name", "backlog_share", "revenue_share", "backlog_share_year_before", "change_pts"}
+    quarters = got["ev_mix_sustained"]["quarters"]
+    assert list(quarters) == ["2025-09-30", "2025-12-31", "2026-03-31", "2026-06-30"]  # D is a quarter end
+    assert isinstance(got["ev_mix_sustained"]["sustained"], bool)
 
 
 def test_metrics_json_other_date_via_main(sample_db_url: str, cfg: AppConfig,
@@ -114,9 +129,20 @@ def test_metrics_bad_as_of_subprocess(sample_db_url: str) -> None:
 
 def test_metrics_on_empty_database_explains(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # No --as-of and no dated records: nothing to default D to -> exit 2 with a message, no JSON.
-    code, out, err = run_cli(capsys, "metrics", "--db", f"sqlite:///{tmp_path / 'empty.db'}", "--json")
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    ensure_schema(make_engine(url))
+    code, out, err = run_cli(capsys, "metrics", "--db", url, "--json")
     assert code == 2 and out == ""
     assert "seed or import data first" in err
+
+
+def test_metrics_on_missing_database_creates_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "typo" / "empty.db"
+    code, out, err = run_cli(capsys, "metrics", "--db", f"sqlite:///{missing}", "--json")
+    assert (code, out) == (2, "")
+    assert err == (f"python -m revops_core metrics: error: no database at {missing}; "
+                   "create one with `python -m revops_core seed` or `import`\n")
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- seed ------------------------------------------------------------------------------------

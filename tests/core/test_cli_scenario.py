@@ -51,13 +51,13 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[s
 def test_json_shape(tiny: str, capsys) -> None:
     code, doc, _ = run_cli(capsys, "--db", tiny, *FLAGS, "--target", "30", "--target", "70", "--json")
     assert code == 0
-    assert list(doc) == ["schedule", "scenarios"]
+    assert list(doc) == ["schedule", "outlook", "scenarios"]
     years = [str(y) for y in range(2025, 2036)]
     assert list(doc["schedule"]) == years
     assert all(set(doc["schedule"][y]) == POWERTRAINS for y in years)
     assert list(doc["scenarios"]) == ["30", "70"]
     for scenario in doc["scenarios"].values():
-        assert list(scenario) == ["share_path", "revenue", "ev_mix"]
+        assert list(scenario) == ["share_path", "revenue", "ev_mix", "outlook_revenue", "outlook_ev_mix"]
         assert list(scenario["share_path"]) == list(scenario["revenue"]) == list(scenario["ev_mix"]) == years
         assert all(set(scenario["revenue"][y]) == POWERTRAINS for y in years)
 
@@ -157,3 +157,20 @@ def test_schedule_is_normalized_over_the_years(tiny: str, capsys) -> None:
     _, doc, _ = run_cli(capsys, "--db", tiny, *FLAGS, "--target", "50", "--json")
     for year, amounts in normalize(SCHEDULE).items():
         assert doc["schedule"][str(year)] == pytest.approx(amounts)
+
+
+def test_outlook_keys_from_the_as_of_year_to_2035(tiny: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """No open pipeline and no revenue: the outlook is the schedule, booked year by year."""
+    code, out, _ = run_cli(capsys, "--db", tiny, *FLAGS, "--target", "50", "--json")
+    assert code == 0 and out is not None
+    assert list(out["outlook"]) == [str(y) for y in range(2026, 2036)]
+    assert out["outlook"]["2030"] == {"booked": 120.0, "pipeline": 0.0, "recurring": 0.0}
+    assert out["outlook"]["2031"]["booked"] == pytest.approx(30.0)
+    scenario = out["scenarios"]["50"]
+    assert {"share_path", "revenue", "ev_mix", "outlook_revenue", "outlook_ev_mix"} == set(scenario)
+    assert list(scenario["outlook_revenue"]) == [str(y) for y in range(2026, 2036)]
+    # 2031: p = 0.44, s = 0.2 + 0.06 x 6 = 0.56: BEV 30 x 0.56 / 0.44; the mix is all EV
+    assert scenario["outlook_revenue"]["2031"]["BEV"] == pytest.approx(30 * 0.56 / 0.44)
+    assert scenario["outlook_ev_mix"]["2031"] == pytest.approx(1.0)
+    assert scenario["outlook_ev_mix"]["2027"] is None               # no revenue that year
+    assert scenario["outlook_revenue"]["2030"] == scenario["revenue"]["2030"]

@@ -1,6 +1,7 @@
 """Config validation at load: every problem at once, each naming its file and key."""
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import pytest
 
 from revops_core.config import CONFIG_DIR, load_config
 from revops_core.errors import ConfigError
+from revops_core.importer import DEFAULT_MAX_AMOUNT
 
 
 @pytest.fixture
@@ -56,3 +58,31 @@ def test_config_folder_from_the_environment(folder: Path, monkeypatch: pytest.Mo
     with pytest.raises(ConfigError) as err:
         load_config()
     assert any(p.startswith(str(folder / "rules.yaml")) for p in err.value.problems)
+
+
+def test_import_ceiling_defaults_to_the_importers(folder: Path) -> None:
+    assert load_config(folder).rules.import_.max_amount == DEFAULT_MAX_AMOUNT == 1.0e12
+    rules = folder / "rules.yaml"
+    without = re.sub(r"\nimport:\n(  .*\n?)*", "\n", rules.read_text(encoding="utf-8"))
+    assert "\nimport:" not in without
+    rules.write_text(without, encoding="utf-8")
+    assert load_config(folder).rules.import_.max_amount == DEFAULT_MAX_AMOUNT
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("0", "greater than 0"), ("-5", "greater than 0"), (".inf", "finite"), (".nan", "finite"),
+    ("lots", "valid number"),
+])
+def test_import_ceiling_is_positive_and_finite(folder: Path, value: str, message: str) -> None:
+    rules = folder / "rules.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("max_amount: 1.0e12", f"max_amount: {value}"),
+                     encoding="utf-8")
+    [problem] = _problems(folder)
+    assert problem.startswith(f"{rules}: import.max_amount: ") and message in problem, problem
+
+
+def test_import_ceiling_may_be_raised(folder: Path) -> None:
+    rules = folder / "rules.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("max_amount: 1.0e12", "max_amount: 5e13"),
+                     encoding="utf-8")
+    assert load_config(folder).rules.import_.max_amount == 5e13

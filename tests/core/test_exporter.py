@@ -132,7 +132,7 @@ def test_awkward_text_and_numbers_round_trip(engine: Engine, tmp_path: Path) -> 
                              "eu_oem": True}],
           dealers=[{"dealer_id": "D1", "name": "日本 Motors", "salespeople": 2_147_483_647}],
           leads=[{"lead_id": "L1", "dealer_id": "D1", "created_at": datetime(2025, 1, 1, 8, 0, 0, 123456),
-                  "sold_revenue": 0.1 + 0.2}])
+                  "sold_at": datetime(2025, 1, 2, 9, 0), "sold_revenue": 0.1 + 0.2}])
     export_folder(engine, tmp_path / "first")
     with fresh_like(engine, tmp_path) as other:
         import_folder(other, tmp_path / "first", taken_at=TAKEN_AT)

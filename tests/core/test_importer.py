@@ -17,8 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from revops_core.contract import DATASETS, JOURNEYS
+from revops_core.db import make_engine
 from revops_core.errors import ImportRejected
-from revops_core.importer import MAX_LISTED, FolderRejected, import_folder, read_folder, validate
+from revops_core.importer import (DEFAULT_MAX_AMOUNT, MAX_LISTED, FolderRejected, check_folder, import_folder,
+                                  read_folder, validate)
 from revops_core.schema import TABLES, pipeline_snapshots, schema_meta
 
 GOOD: dict[str, str] = {
@@ -56,7 +58,7 @@ def write_folder(folder: Path, files: dict[str, str]) -> Path:
 
 def edit(files: dict[str, str], name: str, row: int, column: str, value: str) -> dict[str, str]:
     """A copy of ``files`` with one cell replaced (``row`` counts the header as row 1)."""
-    grid = list(csv.reader(io.StringIO(files[name])))
+    grid = list(csv.reader(io.StringIO(files[name], newline="")))
     grid[row - 1][grid[0].index(column)] = value
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(grid)
@@ -226,6 +228,9 @@ def test_utf8_with_byte_order_mark_is_accepted(tmp_path: Path) -> None:
      "dealers.csv: not valid CSV (line 2 has 7 fields but the header has 6)"),
     ("dealer_id,name,name,dealer_group,region,brand,salespeople\n",
      "dealers.csv, column name: the header names this column twice (columns 2 and 3); keep one"),
+    ("\n" + GOOD["dealers"], "dealers.csv, row 1 (the header): the header is blank; the first line must name the "
+                             "columns"),
+    (" , ,\n" + GOOD["dealers"], "dealers.csv, row 1 (the header): the header is blank"),
 ])
 def test_malformed_csv_is_rejected(tmp_path: Path, text: str, problem: str) -> None:
     with pytest.raises(ImportRejected) as info:
@@ -379,3 +384,163 @@ def test_append_rejects_keys_already_in_the_database(tmp_path: Path, engine: Eng
 def test_unknown_mode_is_a_programming_error(tmp_path: Path, engine: Engine) -> None:
     with pytest.raises(ValueError, match="mode must be"):
         import_folder(engine, tmp_path, mode="merge")
+
+
+# ---- the money ceiling ------------------------------------------------------------------------
+MONEY = {"opportunities": ["amount"], "quotas": ["amount"], "platform_awards": ["lifetime_value"],
+         "revenue": ["amount"], "ecos": ["revenue_delta", "cost_delta"], "shipments": ["subscription_arr"],
+         "leads": ["sold_revenue"], "dealer_months": ["cost_to_serve"], "martech_tools": ["annual_cost"]}
+CEILING = ("is beyond the ceiling of 1,000,000,000,000 (rules.yaml import.max_amount); check the unit (cents?) "
+           "or raise the ceiling")
+
+
+def test_money_columns_are_the_contract_amounts() -> None:
+    assert {ds.name: [c.name for c in ds.columns if c.money] for ds in DATASETS if any(c.money for c in ds.columns)} \
+        == MONEY
+    assert DEFAULT_MAX_AMOUNT == 1.0e12
+
+
+@pytest.mark.parametrize(("name", "row", "column", "value", "message"), [
+    ("opportunities", 2, "amount", "1e308", f"1e+308 {CEILING}"),
+    ("opportunities", 3, "amount", "1000000000000.01", f"1000000000000.01 {CEILING}"),
+    ("quotas", 2, "amount", "2e12", f"2000000000000.0 {CEILING}"),
+    ("platform_awards", 2, "lifetime_value", "9" * 20, f"1e+20 {CEILING}"),
+    ("dealer_months", 2, "cost_to_serve", "1.5e15", f"1500000000000000.0 {CEILING}"),
+    ("opportunities", 2, "amount", "-1e13", "-10000000000000.0 is out of range; use a value of at least 0"),
+])
+def test_money_beyond_the_ceiling_is_named(tmp_path: Path, name: str, row: int, column: str, value: str,
+                                           message: str) -> None:
+    assert problems_of(edit(GOOD, name, row, column, value), tmp_path) == [
+        f"{name}.csv, row {row}, column {column}: {message}"]
+
+
+@pytest.mark.parametrize(("value", "ok"), [("1e12", True), ("-1e12", True), ("-1.000001e12", False),
+                                           ("-5", True), ("", False)])
+def test_ceiling_is_on_the_absolute_value_and_negatives_keep_their_rules(tmp_path: Path, value: str,
+                                                                         ok: bool) -> None:
+    text = f"account_id,award_id,period,revenue_type,amount\nA1,,2025-01,ECO,{value}\n"
+    found = problems_of({**GOOD, "revenue": text}, tmp_path)
+    assert (found == []) is ok, found
+
+
+def test_ceiling_comes_from_the_caller(tmp_path: Path, engine: Engine) -> None:
+    folder = write_folder(tmp_path / "in", GOOD)
+    assert validate(read_folder(folder), JOURNEYS, max_amount=5e6)[1] == []
+    found = validate(read_folder(folder), JOURNEYS, max_amount=1000)[1]
+    assert found == ["opportunities.csv, row 2, column amount: 1000.5 is beyond the ceiling of 1,000 (rules.yaml "
+                     "import.max_amount); check the unit (cents?) or raise the ceiling",
+                     "quotas.csv, row 2, column amount: 1000000.0 is beyond the ceiling of 1,000 (rules.yaml "
+                     "import.max_amount); check the unit (cents?) or raise the ceiling",
+                     "platform_awards.csv, row 2, column lifetime_value: 5000000.0 is beyond the ceiling of 1,000 "
+                     "(rules.yaml import.max_amount); check the unit (cents?) or raise the ceiling",
+                     "dealer_months.csv, row 2, column cost_to_serve: 1200.0 is beyond the ceiling of 1,000 "
+                     "(rules.yaml import.max_amount); check the unit (cents?) or raise the ceiling"]
+    before = fingerprint(engine)
+    with pytest.raises(ImportRejected):
+        import_folder(engine, folder, max_amount=1000)
+    assert fingerprint(engine) == before
+    assert import_folder(engine, folder, max_amount=1e7, taken_at=datetime(2025, 1, 1)).counts["quotas"] == 1
+
+
+def test_csat_is_no_money(tmp_path: Path) -> None:
+    found = validate(raw(GOOD, tmp_path), JOURNEYS, max_amount=50)[1]
+    assert [p.split(":")[0] for p in found if p.startswith("dealer_months")] == [
+        "dealer_months.csv, row 2, column cost_to_serve"]                  # csat 91.5 is a score, not money
+
+
+# ---- the delimiter hint -----------------------------------------------------------------------
+HINT = "the file seems to use {} as the delimiter; save it as CSV with commas (Excel: CSV UTF-8 (Comma delimited))"
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    (GOOD["dealers"].replace(",", ";"), "';'"),
+    (GOOD["dealers"].replace(",", ";").replace("North Motors", '"North, Motors"'), "';'"),   # fields then differ
+    ("\ufeff" + GOOD["dealers"].replace(",", ";"), "';'"),
+    (GOOD["dealers"].replace(",", "\t"), "tabs"),
+    (GOOD["dealers"].splitlines()[0].replace(",", ";") + "\n", "';'"),                       # header only
+])
+def test_semicolon_or_tab_file_gets_a_delimiter_hint(tmp_path: Path, text: str, name: str) -> None:
+    folder = write_folder(tmp_path / "in", {**GOOD, "dealers": text})
+    with pytest.raises(ImportRejected) as info:
+        read_folder(folder)
+    assert info.value.problems == [f"dealers.csv, row 1 (the header): {HINT.format(name)}"]
+
+
+def test_a_semicolon_inside_a_comma_file_is_just_text(tmp_path: Path) -> None:
+    frames, found, _ = validate(raw(edit(GOOD, "dealers", 2, "name", "North; Motors"), tmp_path), JOURNEYS)
+    assert found == [] and frames["dealers"].loc[2, "name"] == "North; Motors"
+
+
+def test_unclosed_quote_is_named_by_its_row(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "in", {**GOOD, "dealers": GOOD["dealers"] + 'D2,"South,G1,S,,3\n'})
+    with pytest.raises(ImportRejected) as info:
+        read_folder(folder)
+    assert info.value.problems[0].startswith(
+        "dealers.csv: not valid CSV (the double quote opened on row 3 is never closed)")
+
+
+# ---- the dry run and files without rows -------------------------------------------------------
+def _header_only(name: str) -> str:
+    return GOOD[name].splitlines()[0] + "\n"
+
+
+def test_check_folder_plans_without_writing(tmp_path: Path, engine: Engine) -> None:
+    files = {**GOOD, "touchpoints": "", "quotas": _header_only("quotas")}
+    folder = write_folder(tmp_path / "in", files)
+    before = fingerprint(engine)
+    plan = check_folder(engine, folder)
+    assert fingerprint(engine) == before
+    assert plan.counts == {name: text.count("\n") - 1 if text else 0 for name, text in files.items()}
+    assert plan.emptied == ("revenue", "ecos", "certifications", "shipments", "headcount", "martech_tools",
+                            "maturity_assessments")
+    assert plan.blank == ("quotas", "touchpoints")
+    assert plan.will_empty == ("quotas", "revenue", "ecos", "certifications", "shipments", "headcount",
+                               "touchpoints", "martech_tools", "maturity_assessments")
+    assert plan.warnings[-2:] == ("quotas.csv holds no rows: quotas becomes empty (replace mode)",
+                                  "touchpoints.csv is 0 bytes: touchpoints becomes empty (replace mode)")
+    assert "no revenue.csv in the folder: revenue becomes empty (replace mode)" in plan.warnings
+
+
+def test_zero_byte_file_empties_its_dataset_with_a_warning(tmp_path: Path, engine: Engine) -> None:
+    import_folder(engine, write_folder(tmp_path / "good", GOOD), taken_at=datetime(2025, 1, 1))
+    folder = write_folder(tmp_path / "zero", {**GOOD, "touchpoints": ""})
+    plan = check_folder(engine, folder)
+    report = import_folder(engine, folder, taken_at=datetime(2025, 1, 2))
+    assert (report.blank, report.warnings, report.counts) == (plan.blank, plan.warnings, plan.counts)
+    assert "touchpoints.csv is 0 bytes: touchpoints becomes empty (replace mode)" in report.warnings
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(TABLES["touchpoints"])).scalar_one() == 0
+
+
+def test_append_of_an_empty_file_empties_nothing(tmp_path: Path, engine: Engine) -> None:
+    import_folder(engine, write_folder(tmp_path / "good", GOOD), taken_at=datetime(2025, 1, 1))
+    plan = check_folder(engine, write_folder(tmp_path / "zero", {"touchpoints": "", "quotas": _header_only("quotas")}),
+                        mode="append")
+    assert (plan.emptied, plan.blank, plan.warnings) == ((), (), ())
+    assert plan.counts == {"quotas": 0, "touchpoints": 0}
+
+
+def test_check_folder_rejects_like_import(tmp_path: Path, engine: Engine) -> None:
+    folder = write_folder(tmp_path / "bad", edit(GOOD, "opportunities", 2, "close_date", "2024-12-31"))
+    (folder / "notes.txt").write_text("ignored")
+    with pytest.raises(FolderRejected) as planned:
+        check_folder(engine, folder)
+    with pytest.raises(FolderRejected) as imported:
+        import_folder(engine, folder)
+    assert planned.value.problems == imported.value.problems == [
+        "opportunities.csv, row 2, column close_date: 2024-12-31 is before created_date 2025-01-02; an opportunity "
+        "closes (or is expected to close) on or after the day it was created; correct one of the two dates"]
+    assert planned.value.warnings == ("notes.txt: not a contract file; ignored",)
+
+
+def test_append_check_on_a_new_database_creates_nothing(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    plan = check_folder(engine, write_folder(tmp_path / "in", GOOD), mode="append")
+    assert plan.counts["opportunities"] == 2
+    assert sa.inspect(engine).get_table_names() == []
+    engine.dispose()
+
+
+def test_check_folder_refuses_an_unknown_mode(tmp_path: Path, engine: Engine) -> None:
+    with pytest.raises(ValueError, match="mode must be"):
+        check_folder(engine, tmp_path, mode="merge")

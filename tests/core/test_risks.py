@@ -5,8 +5,10 @@ Risk scores (shortfalls in [0, 1], highest first):
     certification  pipeline_at_risk_cert / open pipeline
     EV             max(0, (0.40 - plan EV mix in 2030) / 0.40)
 Failure modes: connected-product pipeline lacking a valid ISO_SAE_21434 / UN_R155 at close;
-awards with SOP within 365 days of D whose PPAP is not APPROVED (FAILED is red); products with
-open or won opportunities in both OEM and DEALER_AFTERMARKET; ICE + HEV share of backlog > 60%.
+awards with SOP within 365 days of D whose PPAP is not APPROVED (FAILED is red); beside it, awards
+in production (SOP <= D) whose PPAP is not APPROVED (always red, METRICS.md "Playbook metrics");
+products with open or won opportunities in both OEM and DEALER_AFTERMARKET; ICE + HEV share of
+backlog > 60%, with the four-quarter EV-mix test stated beside it.
 
 Data tests run on SQLite and PostgreSQL (``engine`` fixture); every expected value is worked
 out by hand in the comments next to the data.
@@ -26,7 +28,8 @@ from revops_core.config import AppConfig
 from revops_core.contract import POWERTRAINS, SEGMENTS
 from revops_core.queries import board as qb
 from revops_core.queries import risks as qr
-from revops_core.queries.common import EVERYTHING
+from revops_core.playbook import EvMixSustained
+from revops_core.queries.common import EVERYTHING, Scope
 
 # D: TTM = (2024-06-30, 2025-06-30], TTM months 2024-07 .. 2025-06; SOP window [D, 2026-06-30].
 D = date(2025, 6, 30)
@@ -49,7 +52,8 @@ def cert(code: str, status: str = "CERTIFIED", expiry: date | None = None) -> di
 def modes_by_key(engine: Engine, cfg: AppConfig, as_of: date = D, **kw: Any) -> dict[str, risks.FailureMode]:
     with engine.connect() as conn:
         modes = risks.failure_modes(conn, as_of, cfg, **kw)
-    assert [m.key for m in modes] == ["cybersecurity", "sop_ppap", "channel_conflict", "ev_transition"]
+    assert [m.key for m in modes] == ["cybersecurity", "sop_ppap", "ppap_in_production", "channel_conflict",
+                                      "ev_transition"]
     return {m.key: m for m in modes}
 
 
@@ -339,6 +343,11 @@ def test_channel_conflict_not_flagged(engine: Engine, cfg: AppConfig) -> None:
 
 # --- failure mode 4: EV-transition exposure ------------------------------------------------------
 
+# The only program revenue (ICE, 2025-03) gives an EV mix of 0% at the quarter ends 2025-03-31 and
+# 2025-06-30 and n/a before: none of the four reaches 40%.
+NO_EV_QUARTER = "; EV revenue mix (TTM) at or above 40% at 0 of the last 4 quarter ends (not sustained)"
+
+
 def ev_awards(hev_value: float, bev_value: float) -> list[dict[str, Any]]:
     return [
         # ICE 700 lifetime - 200 revenue by D -> backlog 500
@@ -363,7 +372,7 @@ def test_ev_transition_above_limit(engine: Engine, cfg: AppConfig) -> None:
     ev_data(engine, 110.0, 390.0)
     mode = modes_by_key(engine, cfg)["ev_transition"]
     assert (mode.triggered, mode.severity) == (True, "red")
-    assert mode.figure == "ICE + HEV share of backlog 61% (limit 60%)"
+    assert mode.figure == "ICE + HEV share of backlog 61% (limit 60%)" + NO_EV_QUARTER
     assert dict(zip(mode.records["powertrain"], mode.records["backlog"])) == {
         "ICE": 500.0, "BEV": 390.0, "PHEV": 0.0, "HEV": 110.0, "AGNOSTIC": 0.0}
 
@@ -373,13 +382,13 @@ def test_ev_transition_at_limit_not_flagged(engine: Engine, cfg: AppConfig) -> N
     ev_data(engine, 100.0, 400.0)
     mode = modes_by_key(engine, cfg)["ev_transition"]
     assert (mode.triggered, mode.severity) == (False, "green")
-    assert mode.figure == "ICE + HEV share of backlog 60% (limit 60%)"
+    assert mode.figure == "ICE + HEV share of backlog 60% (limit 60%)" + NO_EV_QUARTER
 
 
 def test_ev_transition_without_backlog(engine: Engine, cfg: AppConfig) -> None:
     # No backlog at all: share n/a (zero denominator), never flagged; the other flags are quiet too.
     modes = modes_by_key(engine, cfg)
-    assert modes["ev_transition"].figure == "ICE + HEV share of backlog n/a (limit 60%)"
+    assert modes["ev_transition"].figure == "ICE + HEV share of backlog n/a (limit 60%)" + NO_EV_QUARTER
     assert {k: (m.triggered, m.severity) for k, m in modes.items()} == dict.fromkeys(modes, (False, "green"))
 
 
@@ -388,4 +397,79 @@ def test_ev_transition_uses_given_totals(engine: Engine, cfg: AppConfig) -> None
     # although the database alone (61%) would be.
     ev_data(engine, 110.0, 390.0)
     mode = modes_by_key(engine, cfg, schedule_totals={"ICE": 1.0, "HEV": 2.0, "BEV": 7.0})["ev_transition"]
-    assert (mode.triggered, mode.figure) == (False, "ICE + HEV share of backlog 30% (limit 60%)")
+    assert (mode.triggered, mode.figure) == (False, "ICE + HEV share of backlog 30% (limit 60%)" + NO_EV_QUARTER)
+
+
+def test_ev_transition_states_a_given_four_quarter_test(engine: Engine, cfg: AppConfig) -> None:
+    # A test passed by the caller is stated as it is (here: 4 of 4 at or above 40%, sustained).
+    ev_data(engine, 110.0, 390.0)
+    test = EvMixSustained(tuple((d, 0.5) for d in (date(2024, 9, 30), date(2024, 12, 31), date(2025, 3, 31), D)),
+                          0.40, True)
+    mode = modes_by_key(engine, cfg, ev_test=test)["ev_transition"]
+    assert mode.figure == ("ICE + HEV share of backlog 61% (limit 60%); EV revenue mix (TTM) at or above 40% "
+                           "at 4 of the last 4 quarter ends (sustained)")
+    assert (mode.triggered, mode.severity) == (True, "red")  # the flag itself is still the ICE + HEV share
+
+
+def test_ev_risk_figure_states_the_four_quarter_test(cfg: AppConfig) -> None:
+    # 2030 plan mix 40% -> EV score 0; two of four quarter ends at or above 40% -> not sustained.
+    schedule = {2030: year(ICE=60.0, BEV=40.0)}
+    test = EvMixSustained(((date(2024, 9, 30), 0.3), (date(2024, 12, 31), None), (date(2025, 3, 31), 0.4),
+                           (D, 0.45)), 0.40, False)
+    ev = next(s for s in risks.risk_scores(bm(), schedule, cfg, ev_test=test) if s.key == "ev")
+    assert ev.score == pytest.approx(0.0)
+    assert ev.figure == ("planned EV mix in 2030 40% against a 40% target; EV revenue mix (TTM) at or above 40% "
+                         "at 2 of the last 4 quarter ends (not sustained)")
+
+
+# --- PPAP not approved on an award already in production (SOP <= D) -----------------------------
+
+LIVE_AWARDS = [
+    award("l_prod", sop_date=date(2024, 1, 1), status="IN_PRODUCTION", ppap_status="IN_PROGRESS",
+          lifetime_value=100.0),
+    award("l_fail", sop_date=date(2025, 1, 1), status="IN_PRODUCTION", ppap_status="FAILED", lifetime_value=10.0),
+    award("l_on_d", sop_date=D, ppap_status="NOT_STARTED", lifetime_value=1000.0),   # SOP on D: in production
+    award("l_ok", sop_date=date(2024, 1, 1), status="IN_PRODUCTION", ppap_status="APPROVED", lifetime_value=1e6),
+    award("l_next", sop_date=date(2025, 7, 1), ppap_status="NOT_STARTED", lifetime_value=1e6),  # D + 1: upcoming
+    award("l_done", sop_date=date(2024, 1, 1), status="COMPLETED", ppap_status="IN_PROGRESS", lifetime_value=1e6),
+    award("l_cxl", sop_date=date(2024, 1, 1), status="CANCELLED", ppap_status="FAILED", lifetime_value=1e6),
+    award("l_g1", account_id="g1", sop_date=date(2024, 1, 1), status="IN_PRODUCTION", ppap_status="NOT_STARTED",
+          lifetime_value=5.0),
+]
+
+
+def live_data(engine: Engine, awards: list[dict[str, Any]]) -> None:
+    write(engine, accounts=[{"account_id": "oem"}, {"account_id": "g1", "dealer_group": "G1"}],
+          products=[{"product_id": "p1"}], platform_awards=awards)
+
+
+def test_ppap_in_production_is_red(engine: Engine, cfg: AppConfig) -> None:
+    # Live (AWARDED / IN_PRODUCTION), SOP <= D, PPAP not APPROVED: l_on_d 1000, l_prod 100, l_fail 10,
+    # l_g1 5 (largest first) -> 4 awards, 1115, red whatever the PPAP status.
+    live_data(engine, LIVE_AWARDS)
+    modes = modes_by_key(engine, cfg)
+    mode = modes["ppap_in_production"]
+    assert (mode.triggered, mode.severity) == (True, "red")
+    assert list(mode.records["award_id"]) == ["l_on_d", "l_prod", "l_fail", "l_g1"]
+    assert mode.figure == ("4 awards in production (SOP on or before the as-of date) without PPAP approval "
+                           "($1.1K lifetime value)")
+    # the upcoming-SOP flag keeps its own window [D, D + 365]: l_on_d (SOP on D) and l_next
+    assert list(modes["sop_ppap"].records["award_id"]) == ["l_next", "l_on_d"]
+
+
+def test_ppap_in_production_scope_and_date(engine: Engine, cfg: AppConfig) -> None:
+    live_data(engine, LIVE_AWARDS)
+    with engine.connect() as conn:
+        scoped = qr.ppap_in_production_awards(conn, D, Scope(frozenset({"G1"})))
+        earlier = qr.ppap_in_production_awards(conn, date(2024, 6, 30), EVERYTHING)
+    assert list(scoped["award_id"]) == ["l_g1"]                 # the scope narrows it in SQL
+    assert list(earlier["award_id"]) == ["l_prod", "l_g1"]      # SOP 2025-01-01 and D not reached yet
+
+
+def test_ppap_in_production_clear(engine: Engine, cfg: AppConfig) -> None:
+    # Only approved, upcoming, completed or cancelled awards -> green, no records.
+    live_data(engine, [a for a in LIVE_AWARDS if a["award_id"] in ("l_ok", "l_next", "l_done", "l_cxl")])
+    mode = modes_by_key(engine, cfg)["ppap_in_production"]
+    assert (mode.triggered, mode.severity, len(mode.records)) == (False, "green", 0)
+    assert mode.figure.startswith("0 awards in production")
+

@@ -38,16 +38,16 @@ def test_a_good_link_is_read_without_problems() -> None:
 @pytest.mark.parametrize(
     ("key", "raw", "problem"),
     [
-        ("sc_t1", "abc", "Scenario A: EV share in 2030 (%) = 'abc' is not a number between 0 and 100; "
+        ("sc_t1", "abc", "Scenario A: market EV penetration in 2030 (%) = 'abc' is not a number between 0 and 100; "
                          "using the default 30"),
-        ("sc_t2", "150", "Scenario B: EV share in 2030 (%) = '150' is not a number between 0 and 100; "
+        ("sc_t2", "150", "Scenario B: market EV penetration in 2030 (%) = '150' is not a number between 0 and 100; "
                          "using the default 50"),
         ("sc_t3", "-5", "= '-5' is not a number between 0 and 100; using the default 70"),
         ("sc_t1", "inf", "= 'inf' is not a number"),
         ("sc_t1", "nan", "= 'nan' is not a number"),
         ("sc_t1", "", "= '' is not a number"),
-        ("sc_base_share", "x", "Baseline EV share (%) = 'x' is not a number between 0 and 100; using the default 18"),
-        ("sc_plan", "101", "Plan's EV share in 2030 (%) = '101' is not a number"),
+        ("sc_base_share", "x", "Baseline penetration (%) = 'x' is not a number between 0 and 100; using the default 18"),
+        ("sc_plan", "101", "Plan's 2030 penetration (%) = '101' is not a number"),
         ("sc_base_year", "2031", "Baseline year = '2031' is not a year from 2015 to 2029; using the default 2025"),
         ("sc_base_year", "2020.0", "Baseline year = '2020.0' is not a year from 2015 to 2029"),
         ("sc_curve", "cubic", "Share path = 'cubic' is not one of Linear, S-curve; using the default Linear"),
@@ -84,7 +84,7 @@ def test_every_bad_value_is_reported_and_good_ones_kept() -> None:
 def test_numbers_are_read_as_streamlit_reads_them(raw, value: int, problem: str | None) -> None:
     read = read_query({"sc_t1": raw}, DEFAULTS)
     assert read.values["sc_t1"] == value
-    assert read.problems == ([] if problem is None else [f"Scenario A: EV share in 2030 (%) = {raw!r} {problem}"])
+    assert read.problems == ([] if problem is None else [f"Scenario A: market EV penetration in 2030 (%) = {raw!r} {problem}"])
 
 
 def test_spec_from_values() -> None:

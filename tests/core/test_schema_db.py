@@ -124,31 +124,24 @@ def test_make_engine_follows_environment(tmp_path: Path, monkeypatch: pytest.Mon
     eng = make_engine()
     try:
         assert eng.url.database == str(target)
-        assert target.parent.is_dir()                # make_engine creates the SQLite folder
+        assert not target.parent.exists()            # nothing is created before the first connection
         with eng.connect() as conn:
             assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar_one() == 1
+        assert target.parent.is_dir()                # make_engine creates the SQLite folder on connect
     finally:
         eng.dispose()
 
 
 def test_cli_uses_env_then_db_argument(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                        capsys: pytest.CaptureFixture[str]) -> None:
-    # metrics creates the schema in the database it resolved, so the file that appears shows
-    # which URL the command used (empty database: 0 with --as-of, 2 without a date to default to).
+    # metrics never creates a database: its message names the file it resolved, and none appears.
     env_db, arg_db = tmp_path / "env.db", tmp_path / "arg.db"
     monkeypatch.setenv("AUTOREVOPS_DB_URL", f"sqlite:///{env_db}")
-    assert main(["metrics", "--as-of", "2026-06-30", "--json"]) == 0    # no data, but D given
-    assert env_db.exists() and not arg_db.exists()
+    assert main(["metrics", "--as-of", "2026-06-30", "--json"]) == 2
+    assert f"no database at {env_db};" in capsys.readouterr().err
     assert main(["metrics", "--db", f"sqlite:///{arg_db}", "--json"]) == 2
-    assert arg_db.exists()
-    capsys.readouterr()
-    eng = make_engine(f"sqlite:///{arg_db}")
-    try:
-        with eng.connect() as conn:
-            assert stored_version(conn) == SCHEMA_VERSION
-    finally:
-        eng.dispose()
-
+    assert f"no database at {arg_db};" in capsys.readouterr().err
+    assert not env_db.exists() and not arg_db.exists()
 
 
 def test_postgresql_sessions_get_the_configured_work_mem(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -169,3 +162,23 @@ def test_postgresql_sessions_get_the_configured_work_mem(monkeypatch: pytest.Mon
         engine.dispose()
     with pytest.raises(ValueError, match="AUTOREVOPS_PG_WORK_MEM must look like 64MB"):
         work_mem({"AUTOREVOPS_PG_WORK_MEM": "64MB'; DROP TABLE leads; --"})
+
+
+def test_a_version_1_database_gets_the_audit_client_column(tmp_path: Path) -> None:
+    """Migration 1 -> 2 adds ``audit_log.client`` and its index to a database made before them."""
+    eng = make_engine(f"sqlite:///{tmp_path / 'v1.db'}")
+    try:
+        with eng.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE audit_log (entry_id INTEGER PRIMARY KEY, at DATETIME NOT NULL, "
+                                 "username VARCHAR(120) NOT NULL, action VARCHAR(60) NOT NULL, detail TEXT)"))
+            conn.execute(sa.text("INSERT INTO audit_log (at, username, action) VALUES ('2026-01-01', 'a', 'x')"))
+            schema_meta.create(conn)
+            conn.execute(schema_meta.insert().values(key="schema_version", value="1"))
+        assert ensure_schema(eng) == SCHEMA_VERSION == 2
+        with eng.connect() as conn:
+            assert "client" in {c["name"] for c in sa.inspect(conn).get_columns("audit_log")}
+            assert conn.execute(sa.text("SELECT username, client FROM audit_log")).all() == [("a", None)]
+        assert version_rows(eng) == ["2"]
+        assert [i.name for i in metadata.tables["audit_log"].indexes] == ["ix_audit_log_at"]   # declared once
+    finally:
+        eng.dispose()
