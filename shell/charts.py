@@ -4,24 +4,12 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-PALETTE = ["#1f5aa6", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#b07aa1", "#9c755f", "#edc948"]
-STATUS_COLORS = {"green": "#2e7d32", "amber": "#ed8c00", "red": "#c62828", "none": "#757575"}
-MONEY_AXIS = alt.Axis(labelExpr="datum.value >= 1e9 ? '$' + format(datum.value / 1e9, '.1f') + 'B' : "
-                                "datum.value >= 1e6 ? '$' + format(datum.value / 1e6, '.1f') + 'M' : "
-                                "datum.value >= 1e3 ? '$' + format(datum.value / 1e3, '.0f') + 'K' : "
-                                "'$' + format(datum.value, ',.0f')")
-PERCENT_AXIS = alt.Axis(format=".0%")
+from revops_core import chart_theme
 
-
-def theme() -> dict:
-    return {"config": {
-        "font": "sans-serif",
-        "range": {"category": PALETTE},
-        "title": {"fontSize": 15, "anchor": "start", "fontWeight": 600},
-        "axis": {"labelFontSize": 12, "titleFontSize": 12, "gridColor": "#e6e6e6"},
-        "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom"},
-        "view": {"stroke": None},
-    }}
+# The one chart language lives in the core (exports use it too); re-exported for the pages.
+PALETTE, STATUS_COLORS, MONEY_AXIS, PERCENT_AXIS = (chart_theme.PALETTE, chart_theme.STATUS_COLORS,
+                                                     chart_theme.MONEY_AXIS, chart_theme.PERCENT_AXIS)
+theme = chart_theme.theme
 
 
 def register() -> None:

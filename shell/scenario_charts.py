@@ -11,15 +11,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from revops_core import formatting
+from revops_core import chart_theme, formatting
 from revops_core.config import AppConfig
 from revops_core.outlook import PARTS
 from revops_core.scenario import POWERTRAINS, YEARS, ScenarioResult
 from shell.charts import MONEY_AXIS, PALETTE, PERCENT_AXIS
 
-POWERTRAIN_COLORS = {"ICE": "#7f7f7f", "HEV": "#f28e2b", "PHEV": "#8cd17d", "BEV": "#2e7d32", "AGNOSTIC": "#1f5aa6"}
-PLAN_COLOR = "#333333"
-PART_COLORS = {"booked": "#1f5aa6", "pipeline": "#76b7b2", "recurring": "#b07aa1"}
+POWERTRAIN_COLORS, PLAN_COLOR, PART_COLORS = (chart_theme.POWERTRAIN_COLORS, chart_theme.PLAN_COLOR,
+                                             chart_theme.PART_COLORS)
 PART_LABELS = {"booked": "Booked (backlog schedule)", "pipeline": "Weighted pipeline", "recurring": "Recurring"}
 # Width follows the container; the height given is the plot's own, so titles and legends are never squeezed.
 FIT_X = alt.AutoSizeParams(type="fit-x", contains="padding")
@@ -80,7 +79,7 @@ def ev_mix_lines(series: Sequence[tuple[str, Mapping[int, float | None]]], targe
     target_name = f"{formatting.percent(target, 0)} EV-mix target"
     names = [name for name, _ in series]
     domain = [*names, target_name]
-    colors = [PLAN_COLOR, *PALETTE[: len(names) - 1], "#c62828"]
+    colors = [PLAN_COLOR, *PALETTE[: len(names) - 1], chart_theme.TARGET_COLOR]
     dashes = [[5, 4], *([[1, 0]] * (len(names) - 1)), [2, 3]]
     df = pd.DataFrame([{"Year": str(y), "Series": name, "EV mix": mix[y]}
                        for name, mix in series for y in YEARS if mix[y] is not None])

@@ -21,8 +21,7 @@ def tile(cfg: AppConfig, key: str, value: float | None, previous: float | None,
     delta = change(value, previous)
     with st.container(border=True):
         st.metric(label or cfg.metric_label(key), formatting.fmt(kind, value),
-                  delta=None if delta is None else formatting.signed_delta(kind, delta),
-                  delta_color="normal" if higher_is_better else "inverse",
+                  **delta_args(kind, delta, higher_is_better),
                   delta_description="vs last quarter" if delta is not None else None,
                   chart_data=[float(v) for v in trend if v is not None] or None,  # n/a points left out, not drawn as 0
                   chart_type="line", help=band.benchmark or None)
@@ -48,3 +47,12 @@ def band_markdown(band: bands.BandResult) -> str:
     if band.status == "none" and not band.benchmark:
         return ":gray-badge[No benchmark] tracked without a target"
     return f":{color}-badge[{word}] {band.label}"
+
+
+def delta_args(kind: str, delta: float | None, higher_is_better: bool = True) -> dict[str, object]:
+    """``st.metric`` delta arguments: a signed change in colour, or "no change" without arrow or colour."""
+    if delta is None:
+        return {"delta": None}
+    if formatting.is_no_change(kind, delta):
+        return {"delta": formatting.NO_CHANGE, "delta_color": "off", "delta_arrow": "off"}
+    return {"delta": formatting.signed_delta(kind, delta), "delta_color": "normal" if higher_is_better else "inverse"}

@@ -37,3 +37,39 @@ def test_change_is_na_when_either_side_is() -> None:
 
     assert change(0.384, 0.380) == pytest.approx(0.004)
     assert change(None, 1.0) is None and change(1.0, None) is None
+
+
+@pytest.mark.parametrize("kind, value, expected", [
+    ("money", 0.0, "no change"), ("money", 0.4, "no change"), ("money", -0.4, "no change"),
+    ("percent", 0.0004, "no change"), ("percent", -0.0006, "-0.1 pts"), ("ratio", 0.001, "no change"),
+    ("count", 0.0, "no change"), ("money", 1.0, "+$1"), ("money", -2_500.0, "-$2.5K"),
+])
+def test_a_change_that_rounds_to_zero_reads_no_change(kind: str, value: float, expected: str) -> None:
+    assert formatting.signed_delta(kind, value) == expected
+    assert formatting.is_no_change(kind, value) == (expected == "no change")
+
+
+@pytest.mark.parametrize("value, expected", [
+    (59_130_000, "$59.1M"), (60_073_000.0, "$60.1M"), (301_000, "$301.0K"), (999_960, "$1.0M"),
+    (999.6, "$1.0K"), (999.4, "$999"), (2_550_000_000, "$2.5B"), (-35_300_000, "-$35.3M"), (0, "$0"),
+])
+def test_money_is_one_way_everywhere(value: float, expected: str) -> None:
+    assert formatting.money(value) == expected
+
+
+@pytest.mark.parametrize("values, expected", [
+    ([138e6, 94e6, 5e3], (1e6, "M")), ([2.5e9, 3e9], (1e9, "B")), ([12_000, 800], (1e3, "K")),
+    ([500, 20], (1.0, "")), ([0.0, None], (1.0, "")), ([], (1.0, "")),
+])
+def test_money_unit_of_a_column_follows_its_median(values: list, expected: tuple) -> None:
+    assert formatting.money_unit(values) == expected
+
+
+def test_dates_months_and_missing_text() -> None:
+    from datetime import date, datetime
+
+    assert formatting.date(date(2026, 10, 31)) == "31 Oct 2026"
+    assert formatting.date(datetime(2026, 1, 5, 9, 30)) == "05 Jan 2026"
+    assert formatting.month(date(2026, 10, 31)) == "Oct 2026"
+    assert formatting.date(None) == formatting.month(None) == "—"
+    assert [formatting.text(v) for v in (None, "", "  ", float("nan"), "Ford", 3)] == ["—"] * 4 + ["Ford", "3"]
