@@ -140,13 +140,23 @@ def _opportunities_for(rng: np.random.Generator, account_ids: np.ndarray, seg: s
     esa = np.array(cat.ESA_NAMES[:3])[rng.integers(0, 3, n)].astype(object)
     esa[(rng.random(n) < 0.12) | ~np.isin(seg, ["OEM", "TIER1"])] = None
     amount = np.round(rng.lognormal(mu, sigma, n), -3)
-    names = [f"{p or 'Solution'} {seg.title()} deal" for p in product]
+    accounts = account_ids[rng.integers(0, len(account_ids), n)]
+    names = [_deal_name(p, i) for i, p in enumerate(product)]
     return pd.DataFrame({
-        "account_id": account_ids[rng.integers(0, len(account_ids), n)], "product_id": product,
+        "account_id": accounts, "product_id": product,
         "name": names, "stage": stage, "status": status, "amount": amount,
         "created_date": _to_date(created), "close_date": _to_date(close), "is_rfq": rfq,
         "powertrain": powertrain, "owner": owner, "esa_owner": esa, "forecast_category": fc,
     })
+
+
+_PRODUCT_NAMES = {p[0]: p[1] for p in cat.PRODUCTS}
+_DEAL_KINDS = ("programme", "sourcing", "retrofit", "extension", "rollout")
+
+
+def _deal_name(product: str | None, i: int) -> str:
+    """A readable deal name: "Traction inverter sourcing", "Solution programme" without a product."""
+    return f"{_PRODUCT_NAMES.get(product or '', 'Solution')} {_DEAL_KINDS[i % len(_DEAL_KINDS)]}"
 
 
 def _owners(seg: str) -> list[str]:
