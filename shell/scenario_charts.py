@@ -160,13 +160,14 @@ def sensitivity_heatmap(rows: Sequence[Mapping[str, Any]], year: int) -> alt.Lay
         "Label": formatting.money(r["revenue"]), "Change": r["vs_plan_share"],
         "Change text": formatting.signed_delta("percent", r["vs_plan_share"]).replace(" pts", "%"),
     } for r in cells])
-    x = alt.X("Target:O", title="Scenario market EV penetration in 2030", sort=[formatting.percent(t, 0) for t in targets],
-              axis=alt.Axis(labelAngle=0, orient="top"))
-    y = alt.Y("Plan:O", title="Plan's 2030 penetration", sort=[formatting.percent(p, 0) for p in plans])
+    gaps = alt.Scale(paddingInner=0.06)   # cells apart by the page's own background, light or dark
+    x = alt.X("Target:O", title="Scenario market EV penetration in 2030",
+              sort=[formatting.percent(t, 0) for t in targets], axis=alt.Axis(labelAngle=0, orient="top"), scale=gaps)
+    y = alt.Y("Plan:O", title="Plan's 2030 penetration", sort=[formatting.percent(p, 0) for p in plans], scale=gaps)
     tooltip = [alt.Tooltip("Target:O", title="Scenario EV share 2030"), alt.Tooltip("Plan:O", title="Plan assumption"),
                alt.Tooltip("Label:N", title=f"Revenue {year}"), alt.Tooltip("Change text:N", title="Change vs plan")]
     base = alt.Chart(df).encode(x=x, y=y, tooltip=tooltip)
-    rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
+    rect = base.mark_rect(cornerRadius=2).encode(
         color=alt.Color("Change:Q", title=["Change vs", "the plan"],
                         legend=alt.Legend(format="+.0%", orient="right", gradientLength=90),
                         scale=alt.Scale(scheme="redblue", domain=[-widest, widest])))

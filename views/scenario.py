@@ -22,14 +22,15 @@ target_mix = cfg.rules.risks.ev_mix_target
 exposure_limit = cfg.rules.risks.ice_hev_backlog_limit
 DEFAULTS = scenario_share.defaults(cfg.rules.scenario, cfg.rules.scenario.presets)
 PLAN_HELP = (f"The EV penetration the OEMs' volume plans behind our awards and pipeline assume for 2030; the plan "
-             f"path p(y) runs from the baseline to it. The default, {formatting.percent(cfg.rules.scenario.plan_2030, 0)}, "
-             "is `scenario.plan_2030` in config/rules.yaml, set to the playbook's 40% EV-by-2030 mark; change it "
-             "here for this view, or in the config for everyone.")
+             "path p(y) runs from the baseline to it. The default, "
+             f"{formatting.percent(cfg.rules.scenario.plan_2030, 0)}, is `scenario.plan_2030` in config/rules.yaml, "
+             "set to the playbook's 40% EV-by-2030 mark; change it here for this view, or in the config for everyone.")
 link = scenario_share.read_query(st.query_params.to_dict(), DEFAULTS)  # before the widgets drop bad values
 
 st.title("EV scenario planner")
-st.caption(f"As of **{f.as_of:%d %B %Y}**. The plan is the revenue outlook to 2035: the booked backlog schedule, the "
-           "weighted open OEM and Tier-1 pipeline and recurring revenue. Each scenario re-weights it for another market "
+st.caption(f"As of **{formatting.date(f.as_of)}**. The plan is the revenue outlook to 2035: the booked backlog "
+           "schedule, the weighted open OEM and Tier-1 pipeline and recurring revenue. Each scenario re-weights it for "
+           "another market "
            "EV penetration in 2030, the share of new vehicles built as BEV or PHEV (BEV/PHEV revenue by s/p, ICE/HEV "
            "by (1 − s)/(1 − p), powertrain-agnostic unchanged); the EV share of *our* revenue is the outcome. "
            "The address bar holds these settings: copy it to share this comparison.")
@@ -152,7 +153,7 @@ except ScenarioError as exc:
 
 summary = summary_rows(schedule, results, target_mix, exposure_limit)
 if not summary[0]["revenue"]:
-    st.info(f"The outlook holds no revenue for 2025–2035 as of {f.as_of:%d %B %Y} (no backlog, open OEM or Tier-1 "
+    st.info(f"The outlook holds no revenue for 2025–2035 as of {formatting.date(f.as_of)} (no backlog, open OEM or Tier-1 "
             "pipeline, or recurring revenue), so there is nothing to re-weight. Pick another as-of date or import "
             "data on the Data page.")
     st.stop()
@@ -166,7 +167,7 @@ st.subheader("Revenue outlook: booked, pipeline, recurring")
 weights = ", ".join(f"{cfg.label('forecast_categories', k)} {formatting.percent(v, 0)}"
                     for k, v in cfg.rules.outlook.forecast_weights.items())
 st.caption(f"**Booked**: the backlog schedule. **Pipeline**: open OEM and Tier-1 opportunities closing after "
-           f"{f.as_of:%d %B %Y}, weighted by forecast category ({weights}; blank counts as pipeline) and spread over "
+           f"{formatting.date(f.as_of)}, weighted by forecast category ({weights}; blank counts as pipeline) and spread over "
            f"{cfg.rules.outlook.program_years} years from {cfg.rules.outlook.sop_lag_months} months after the close "
            "month. **Recurring**: the last twelve months' revenue without a platform award, continued per month. "
            f"{f.as_of.year} holds only the months after the as-of date. "

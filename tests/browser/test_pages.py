@@ -139,7 +139,7 @@ def test_a_shared_link_is_the_first_request_after_start(fresh_server: str) -> No
         exceptions = [e.inner_text()[:300] for e in page.query_selector_all('[data-testid="stException"]')]
         assert not exceptions, exceptions
         assert page.query_selector("h1").inner_text() == "EV scenario planner"
-        assert "31 December 2025" in page.inner_text('[data-testid="stMain"]')
+        assert "31 Dec 2025" in page.inner_text('[data-testid="stMain"]')
         assert page.query_selector('[data-testid="stSidebarNav"]') is not None
         browser.close()
 

@@ -19,7 +19,8 @@ USERS = Users.model_validate({
 })
 
 
-def _attempt(engine: Engine, password: str, minutes: float, username: str = "cro", client: str = "10.0.0.1"):  # noqa: ANN202
+def _attempt(engine: Engine, password: str, minutes: float, username: str = "cro",  # noqa: ANN202
+             client: str = "10.0.0.1"):
     return sign_in(engine, USERS, username, password, client, T0 + timedelta(minutes=minutes))
 
 
