@@ -14,7 +14,6 @@ from datetime import datetime
 NA = "n/a"          # a ratio whose denominator is zero (METRICS.md "Windows")
 DASH = "—"          # a value that is missing: a blank optional column, no record
 NO_CHANGE = "no change"
-DATE_FORMAT = "%d %b %Y"            # 31 Oct 2026
 MONTH_FORMAT = "%b %Y"              # Oct 2026
 DATE_COLUMN_FORMAT = "D MMM YYYY"   # the same, in st.column_config.DateColumn's (moment.js) notation
 MONEY_UNITS = ((1e9, "B"), (1e6, "M"), (1e3, "K"))
@@ -50,7 +49,7 @@ def money_unit(values: list[float]) -> tuple[float, str]:
 
 def date(value: _date | datetime | None) -> str:
     """A date the one way the product writes dates: 31 Oct 2026 ("—" when missing)."""
-    return DASH if value is None else value.strftime(DATE_FORMAT)
+    return DASH if value is None else f"{value.day} {value:%b %Y}"
 
 
 def month(value: _date | datetime | None) -> str:

@@ -16,7 +16,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 # A signed figure as the formatter writes it ("-$1.2M", "+4.5 pts", "-12%"): no formula can hide in it.
-_SIGNED_FIGURE = re.compile(r"[+-][$]?[0-9][0-9.,]*[KMB%]?( pts)?")
+_SIGNED_FIGURE = re.compile(r"[+-][$]?[0-9][0-9.,]*[KMBx%]?( pts)?")
 
 
 def neutralize(value: object) -> object:

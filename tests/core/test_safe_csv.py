@@ -30,7 +30,7 @@ def test_people_csv_keeps_numbers_and_neutralizes_text() -> None:
     assert frame["name"].tolist() == ["=1+1", "Ok"]   # the caller's frame is not changed
 
 
-@pytest.mark.parametrize("figure", ["-$1.2M", "+$326.3M", "-12%", "+4.5 pts", "-0.5", "+1,234"])
+@pytest.mark.parametrize("figure", ["-$1.2M", "+$326.3M", "-12%", "+4.5 pts", "-0.5", "+1,234", "+1.37x"])
 def test_signed_figures_from_the_formatter_stay_as_they_are(figure: str) -> None:
     assert neutralize(figure) == figure
 
