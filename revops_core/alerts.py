@@ -4,7 +4,8 @@
 A ``metric`` alert compares one board metric (``segment`` picks an entry of a per-segment
 metric, ``ALL`` when absent) with ``op`` and ``threshold``; a metric that is n/a (``None``)
 never fires. A ``cert_expiring`` alert fires when some certification is valid at D and expires
-within ``days`` days (expiry <= D + days); its value is the fewest days left.
+within rules.yaml ``expiring_soon_days`` (expiry <= D + days), the one "expiring soon" threshold
+every page uses; ``{days}`` in its message reads that number; its value is the fewest days left.
 """
 from __future__ import annotations
 
@@ -50,16 +51,17 @@ def _metric_alert(alert: Alert, m: BoardMetrics, value_format: str) -> FiringAle
     return FiringAlert(alert.id, alert.message, value, formatting.fmt(value_format, value))
 
 
-def _cert_alert(alert: Alert, m: BoardMetrics, cert_label: Callable[[str], str]) -> FiringAlert | None:
-    limit = m.as_of + timedelta(days=alert.days or 0)
+def _cert_alert(alert: Alert, m: BoardMetrics, days: int, cert_label: Callable[[str], str]) -> FiringAlert | None:
+    limit = m.as_of + timedelta(days=days)
     soon = sorted((c.expiry_date, code) for code, c in m.certifications.items()
                   if c.valid_at_D and c.expiry_date is not None and c.expiry_date <= limit)
     if not soon:
         return None
     days_left = (soon[0][0] - m.as_of).days
-    detail = "; ".join(f"{cert_label(code)} expires {expiry.isoformat()}, in {(expiry - m.as_of).days} days"
+    detail = "; ".join(f"{cert_label(code)} expires {formatting.date(expiry)}, in {(expiry - m.as_of).days} days"
                        for expiry, code in soon)
-    return FiringAlert(alert.id, f"{alert.message} ({detail})", float(days_left))
+    message = alert.message.replace("{days}", str(days))
+    return FiringAlert(alert.id, f"{message} ({detail})", float(days_left))
 
 
 def evaluate(alerts: Sequence[Alert], m: BoardMetrics, cfg: AppConfig) -> list[FiringAlert]:
@@ -67,7 +69,7 @@ def evaluate(alerts: Sequence[Alert], m: BoardMetrics, cfg: AppConfig) -> list[F
     out = []
     for alert in alerts:
         if alert.kind == "cert_expiring":
-            hit = _cert_alert(alert, m, lambda code: cfg.label("certifications", code))
+            hit = _cert_alert(alert, m, cfg.rules.expiring_soon_days, lambda code: cfg.label("certifications", code))
         else:
             entry = cfg.labels.metrics.get(alert.metric or "")
             hit = _metric_alert(alert, m, entry.format if entry else "ratio_plain")

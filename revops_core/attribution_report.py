@@ -17,15 +17,17 @@ window's sold leads with at least one touchpoint up to ``sold_at``), which is qu
 own. Markov is the one exception the contract allows: with no converting path it has nothing
 to share revenue by and gives no credit (``{}``), said in ``notes``.
 
-"Models disagree" on a channel when its spread across models exceeds 10% of its highest
-credit (``attribution.DISAGREEMENT_THRESHOLD``); each disagreement is put in words, because
-the range, not any one model, is the honest answer.
+"Models disagree" on a channel when its range across the models compared (highest credit minus
+lowest) exceeds a share of its mean credit (``rules.yaml`` ``ecosystem.disagreement_share``,
+default 30%): a rule relative to the channel's own size, so a flag marks the channels whose
+credit really depends on the model rather than every channel of a noisy window. Each
+disagreement is put in words, because the range, not any one model, is the honest answer.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -52,7 +54,6 @@ MODEL_LABELS: dict[str, str] = {
     "position_based": "Position-based",
     "markov": "Markov",
 }
-DEFAULT_WINDOW_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class AttributionReport:
     ``credits[model][channel]`` for every model of ``MODELS`` (a channel a model gives
     nothing is absent: read 0). ``ranges`` holds each channel's low and high across the
     models that gave credit, highest first; ``disagreements`` the channels whose range is
-    wide, in words.
+    wide (above ``disagreement_share`` of the channel's mean credit, ``models_disagree``), in words.
     """
 
     start: date
@@ -79,6 +80,7 @@ class AttributionReport:
     half_life_days: float
     time_decay_in_sql: bool
     notes: tuple[str, ...] = field(default=())
+    disagreement_share: float = 0.3
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -97,11 +99,6 @@ class AttributionReport:
         """``attribution --json``: ``{"attributed_revenue": x, "models": {model: {channel: credit}}}``."""
         return {"attributed_revenue": self.attributed_revenue,
                 "models": {m: dict(sorted(self.credits.get(m, {}).items())) for m in MODELS}}
-
-
-def default_window(as_of: date, days: int = DEFAULT_WINDOW_DAYS) -> tuple[date, date]:
-    """The ``days`` days ending at the as-of date, both ends inclusive."""
-    return as_of - timedelta(days=days - 1), as_of
 
 
 def attribution_report(conn: Connection, start: date, end: date, cfg: AppConfig, scope: Scope = EVERYTHING,
@@ -124,24 +121,49 @@ def attribution_report(conn: Connection, start: date, end: date, cfg: AppConfig,
     credits["markov"] = credits_by_effect(markov_removal_effects_from_transitions(transitions), revenue)
     ends = [t for t in transitions if t.target is None]
     credits = {model: credits[model] for model in MODELS}
-    ranges = tuple(channel_ranges(credits))
+    share = cfg.rules.ecosystem.disagreement_share
+    ranges = tuple(judged(r, credits, share) for r in channel_ranges(credits))
     notes = _notes(credits, revenue, sales_without, revenue_without)
     return AttributionReport(
         start, end, revenue, sales, revenue_without, sales_without, credits, ranges,
         tuple(disagreement_text(r, credits) for r in ranges if r.models_disagree),
         sum(t.count for t in ends), sum(t.count for t in ends if t.converted),
-        half_life, heuristic.time_decay_in_sql, notes)
+        half_life, heuristic.time_decay_in_sql, notes, share)
+
+
+def mean_credit(channel: str, credits: dict[str, dict[str, float]]) -> float:
+    """A channel's mean credit over the models compared (those giving any credit; 0 where a model gives it none)."""
+    values = [c.get(channel, 0.0) for c in credits.values() if c]
+    return math.fsum(values) / len(values) if values else 0.0
+
+
+def models_disagree(spread: float, mean: float, share: float) -> bool:
+    """The disagreement rule: the range across models exceeds ``share`` of the channel's mean credit."""
+    return spread > share * abs(mean)
+
+
+def judged(rng: ChannelRange, credits: dict[str, dict[str, float]], share: float) -> ChannelRange:
+    """``rng`` with ``models_disagree`` set by the disagreement rule (``models_disagree``)."""
+    return replace(rng, models_disagree=models_disagree(rng.spread, mean_credit(rng.channel, credits), share))
+
+
+def disagreement_rule(share: float) -> str:
+    """The disagreement rule in words, for the page and its tests."""
+    return (f"the models disagree on a channel when the range of its credit across them (highest − lowest) is "
+            f"more than {formatting.percent(share, 0)} of its mean credit")
 
 
 def disagreement_text(rng: ChannelRange, credits: dict[str, dict[str, float]]) -> str:
-    """One channel's disagreement in words: its low and high, and the models that give them."""
+    """One channel's disagreement in words: its low and high, the models that give them, and the
+    range as a share of the channel's mean credit."""
     compared = {m: c.get(rng.channel, 0.0) for m, c in credits.items() if c}
     low = [MODEL_LABELS.get(m, m) for m, v in compared.items() if _same(v, rng.low)]
     high = [MODEL_LABELS.get(m, m) for m, v in compared.items() if _same(v, rng.high)]
-    share = rng.spread / rng.high if rng.high else None
+    mean = mean_credit(rng.channel, credits)
     return (f"{rng.channel}: {formatting.money(rng.low)} ({_join(low)}) to {formatting.money(rng.high)} "
-            f"({_join(high)}), a spread of {formatting.money(rng.spread)} or {formatting.percent(share, 0)} "
-            "of the highest credit.")
+            f"({_join(high)}), a range of {formatting.money(rng.spread)} or "
+            f"{formatting.percent(rng.spread / mean if mean else None, 0)} of its mean credit "
+            f"({formatting.money(mean)}).")
 
 
 def model_sum_gaps(report: AttributionReport) -> dict[str, float]:

@@ -1,4 +1,5 @@
-"""The audit log (``audit_log`` table): who signed in, failed or was refused, and when.
+"""The audit log (``audit_log`` table): who signed in, failed, was refused or signed out, and
+what dealer-group and marketing viewers opened (``view``) and downloaded (``export``), and when.
 
 Sign-in rate limits are read from the same log, so they hold across sessions, browser tabs
 and server restarts without any state in the app process. The clock is the caller's (``at``).
@@ -18,6 +19,10 @@ SIGN_IN = "sign_in"
 SIGN_IN_FAILED = "sign_in_failed"
 SIGN_IN_REFUSED = "sign_in_refused"   # an attempt refused by the rate limit, password not checked
 SIGN_OUT = "sign_out"
+VIEW = "view"         # a scorecard or maturity page opened by a narrowed or ecosystem-only viewer
+EXPORT = "export"     # scorecard data downloaded (a page's download, a command's output)
+ACTIONS = (SIGN_IN, SIGN_IN_FAILED, SIGN_IN_REFUSED, SIGN_OUT, VIEW, EXPORT)
+ENTRY_LIMIT = 5000
 _USERNAME_LIMIT = 120
 _CLIENT_LIMIT = 64
 
@@ -82,11 +87,25 @@ def lockout(conn: Connection, limits: SignInLimits, at: datetime, username: str,
     return found
 
 
-def entries(conn: Connection, since: datetime | None = None, action: str | None = None) -> list[dict[str, object]]:
-    """Audit entries, newest first, optionally from ``since`` and of one ``action``."""
-    query = sa.select(audit_log).order_by(audit_log.c.at.desc(), audit_log.c.entry_id.desc())
-    if since is not None:
-        query = query.where(audit_log.c.at >= since)
-    if action is not None:
-        query = query.where(audit_log.c.action == action)
+def last_sign_out(conn: Connection, username: str) -> datetime | None:
+    """When ``username`` last signed out (session tokens issued before then are void), or None."""
+    query = sa.select(sa.func.max(audit_log.c.at)).where(audit_log.c.action == SIGN_OUT,
+                                                         audit_log.c.username == _clip(username, _USERNAME_LIMIT))
+    return conn.execute(query).scalar_one_or_none()
+
+
+def entries(conn: Connection, since: datetime | None = None, action: str | None = None, *,
+            until: datetime | None = None, actions: tuple[str, ...] | None = None, username: str | None = None,
+            limit: int | None = None) -> list[dict[str, object]]:
+    """Audit entries, newest first: optionally at or after ``since`` and before ``until``, of one
+    ``action`` or of ``actions``, of one ``username`` (case-insensitive), at most ``limit``."""
+    log = audit_log
+    query = sa.select(log).order_by(log.c.at.desc(), log.c.entry_id.desc())
+    conditions = [
+        (since, lambda: log.c.at >= since), (until, lambda: log.c.at < until),
+        (action, lambda: log.c.action == action), (actions, lambda: log.c.action.in_(actions or ())),
+        (username, lambda: sa.func.lower(log.c.username) == (username or "").strip().lower())]
+    query = query.where(*[make() for given, make in conditions if given is not None])
+    if limit is not None:
+        query = query.limit(limit)
     return [dict(row._mapping) for row in conn.execute(query)]

@@ -155,7 +155,7 @@ def awards_vs_target(conn: Connection, as_of: date, scope: Scope = EVERYTHING) -
     """Awards dated in [start of D's quarter, D] against the quarter's OEM + TIER1 quotas."""
     start, label = windows.quarter_start(as_of), windows.quarter_label(as_of)
     won = q.awards_won_between(conn, start, as_of, scope)
-    target = q.quota_total(conn, label, TARGET_SEGMENTS)
+    target = q.quota_total(conn, label, TARGET_SEGMENTS, scope)
     elapsed = ((as_of - start).days + 1) / ((windows.quarter_end(as_of) - start).days + 1)
     return AwardsVsTarget(label, start, won.amount, won.awards, target,
                           "the quarter's OEM and Tier-1 quotas", ratio(won.amount, target), elapsed)

@@ -40,6 +40,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("transfer", "import contract CSV files from a folder, all or nothing (creates the database if needed)"),
     "export": ("transfer", "export every dataset as contract CSV files into a folder"),
     "hash-password": ("hash_password", "print a bcrypt hash of a password for config/users.yaml"),
+    "deck": ("deck", "write the quarterly architecture review of a quarter as a PowerPoint or PDF file"),
+    "users": ("users", "add, list or remove the users of config/users.yaml (passwords from standard input)"),
 }
 
 

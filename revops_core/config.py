@@ -5,9 +5,11 @@ Every problem in every file is collected and reported at once with its file and 
 """
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import yaml
 from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator,
@@ -128,25 +130,85 @@ class Ecosystem(_Model):
     marketing_parties: tuple[str, ...] = ("OEM", "MEDIA")
     time_decay_half_life_days: float = Field(7, gt=0)
     gross_margin: float = Field(0.18, ge=0, le=1)
+    # attribution: the models disagree on a channel when the range of its credit across them
+    # (highest - lowest) exceeds this share of its mean credit
+    disagreement_share: float = Field(0.3, gt=0, allow_inf_nan=False)
     journeys: tuple[str, ...]
     weights: dict[str, float]
     lower_is_better: tuple[str, ...] = ()
 
 
 class ImportRules(_Model):
-    """CSV import limits (DATA_CONTRACT.md: money is finite and below a ceiling in config)."""
+    """Import limits (DATA_CONTRACT.md: money is finite and below a ceiling in config).
+
+    ``max_upload_mb``: the largest file the Data page takes (each file, and each file inside a
+    ZIP once unpacked); keep ``server.maxUploadSize`` in ``.streamlit/config.toml`` at least as
+    large. ``max_unzipped_mb``: the most a ZIP upload may unpack to in all.
+    """
 
     max_amount: float = Field(DEFAULT_MAX_AMOUNT, gt=0, allow_inf_nan=False)
+    max_upload_mb: int = Field(200, gt=0, le=100_000)
+    max_unzipped_mb: int = Field(1_000, gt=0, le=1_000_000)
+
+
+QUARTER_PATTERN = r"^\d{4}Q[1-4]$"
+DEFAULT_STAGE_ORDER = ("Qualify", "RFQ / Proposal", "Technical evaluation", "Negotiation", "Nomination pending",
+                       "Closed won", "Closed lost")
+
+
+class MetricPlan(_Model):
+    """The board's plan for one metric: a value per quarter end (``by_quarter``, keys ``YYYYQn``, in
+    the metric's own terms: TTM revenue, backlog at the quarter's end), or one ``target`` for every
+    date, with ``by_segment`` targets where a segment's differs."""
+
+    by_quarter: dict[Annotated[str, StringConstraints(pattern=QUARTER_PATTERN)],
+                     Annotated[float, Field(allow_inf_nan=False)]] = {}
+    target: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    by_segment: dict[str, Annotated[float, Field(allow_inf_nan=False)]] = {}
+
+    @model_validator(mode="after")
+    def _has_values(self) -> MetricPlan:
+        if not self.by_quarter and self.target is None and not self.by_segment:
+            raise ValueError("needs 'by_quarter', 'target' or 'by_segment'")
+        unknown = sorted(set(self.by_segment) - set(SEGMENTS))
+        if unknown:
+            raise ValueError(f"unknown segment(s) in by_segment: {unknown}; use {', '.join(SEGMENTS)}")
+        return self
+
+
+class Plan(_Model):
+    """``rules.yaml`` ``plan``: what a board tile compares with when no benchmark band exists.
+
+    A value at or above the plan is on plan; one short of it by at most ``watch_within`` (a share
+    of the plan) is to watch; further short is behind plan.
+    """
+
+    watch_within: float = Field(0.05, ge=0, lt=1)
+    metrics: dict[str, MetricPlan] = {}
 
 
 class Rules(_Model):
     certification_rules: tuple[CertificationRule, ...]
+    # one threshold for "expiring soon" everywhere: pages, board metrics and the certification alert
     expiring_soon_days: int = Field(90, ge=0)
+    # the funnel order of opportunity stages (free text in the CRM); stages not listed sort after them
+    stage_order: tuple[str, ...] = DEFAULT_STAGE_ORDER
+    plan: Plan = Plan()
     risks: Risks = Risks()
     scenario: ScenarioDefaults = ScenarioDefaults()
     outlook: Outlook = Outlook()
     ecosystem: Ecosystem
     import_: ImportRules = Field(ImportRules(), alias="import")  # ``import`` in rules.yaml
+
+    def stage_key(self, stage: object) -> tuple[int, str]:
+        """Sort key putting stages in funnel order (``stage_order``), unknown ones after, alphabetically."""
+        text = "" if stage is None else str(stage)
+        order = {s.casefold(): i for i, s in enumerate(self.stage_order)}
+        return order.get(text.casefold(), len(order)), text.casefold()
+
+    def ordered_stages(self, stages: Iterable[object]) -> list[str]:
+        """The distinct stages of ``stages`` (names) in funnel order."""
+        return sorted({str(s) for s in stages if s is not None}, key=self.stage_key)
 
 
 class MetricLabel(_Model):
@@ -155,12 +217,23 @@ class MetricLabel(_Model):
 
 
 class Labels(_Model):
+    """``labels.yaml``: the friendly label of every code the UI shows, per group of codes."""
+
     segments: dict[str, str]
     powertrains: dict[str, str]
     certifications: dict[str, str]
     journeys: dict[str, str]
     forecast_categories: dict[str, str]
     metrics: dict[str, MetricLabel]
+    opportunity_statuses: dict[str, str] = {}
+    award_statuses: dict[str, str] = {}
+    ppap_statuses: dict[str, str] = {}
+    eco_statuses: dict[str, str] = {}
+    certification_statuses: dict[str, str] = {}
+    revenue_types: dict[str, str] = {}
+    roles: dict[str, str] = {}
+    parties: dict[str, str] = {}
+    owners: dict[str, str] = {}
 
 
 class Alert(_Model):
@@ -177,8 +250,9 @@ class Alert(_Model):
     def _complete(self) -> Alert:
         if self.kind == "metric" and (self.metric is None or self.op is None or self.threshold is None):
             raise ValueError("a metric alert needs 'metric', 'op' and 'threshold'")
-        if self.kind == "cert_expiring" and self.days is None:
-            raise ValueError("a cert_expiring alert needs 'days'")
+        if self.kind == "cert_expiring" and self.days is not None:
+            raise ValueError("a cert_expiring alert takes no 'days': it fires for the certifications expiring "
+                             "within rules.yaml expiring_soon_days, the threshold every page uses; remove 'days'")
         return self
 
 
@@ -187,9 +261,60 @@ class Alerts(_Model):
 
 
 class Role(_Model):
-    """What a role sees: ``everything``, or ``own_dealer_group`` (its own figures and anonymous peers)."""
+    """What a role sees (its scope) and which pages it opens.
 
-    sees: Literal["everything", "own_dealer_group"]
+    ``sees``: ``everything`` (the whole book and every dealer), ``every_dealer`` (the dealer
+    ecosystem by name, none of the supplier's own book: ``marketing_ops``), ``own_dealer_group``
+    or ``own_region`` (its own dealers by name, every other one only as an anonymous peer).
+    ``pages``: the page keys it opens (``PAGES``), within what its ``sees`` allows; left out:
+    every page that ``sees`` allows. ``admin``: it also opens the audit log.
+    """
+
+    PAGES: ClassVar[tuple[str, ...]] = (
+        "board_overview", "quarterly_review", "segmentation", "backlog_awards", "certifications", "software", "cadence",
+        "forecast", "scenario", "maturity", "scorecard", "attribution", "data_admin", "audit_log")
+    # the pages each kind of scope may open: a page narrowed to a dealer group or region must
+    # apply the viewer's scope, and only the ecosystem pages do (the maturity matrix assesses one
+    # org unit named like the dealer group)
+    ALLOWED: ClassVar[dict[str, tuple[str, ...]]] = {
+        "everything": PAGES,
+        "every_dealer": ("scorecard", "maturity", "attribution"),
+        "own_dealer_group": ("scorecard", "maturity"),
+        "own_region": ("scorecard",),
+    }
+
+    sees: Literal["everything", "every_dealer", "own_dealer_group", "own_region"]
+    pages: tuple[str, ...] | None = None
+    admin: bool = False
+
+    @model_validator(mode="after")
+    def _pages_allowed(self) -> Role:
+        problems = [] if self.pages is None or self.pages else ["pages: list at least one page (or leave pages out)"]
+        unknown = [p for p in self.pages or () if p not in self.PAGES]
+        if unknown:
+            problems.append(f"pages: unknown page(s) {', '.join(unknown)}; use {', '.join(self.PAGES)}")
+        beyond = [p for p in self.pages or () if p in self.PAGES and p not in self.ALLOWED[self.sees]]
+        if beyond:
+            problems.append(f"pages: a role that sees {self.sees} cannot open {', '.join(beyond)} "
+                            f"(it may open {', '.join(self.ALLOWED[self.sees])})")
+        if self.admin and self.sees != "everything":
+            problems.append("admin: only a role that sees everything can administer")
+        if "audit_log" in (self.pages or ()) and not self.admin:
+            problems.append("pages: audit_log is for an admin role (admin: true)")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def page_keys(self) -> tuple[str, ...]:
+        """The pages this role opens, in ``PAGES`` order."""
+        wanted = self.pages if self.pages is not None else self.ALLOWED[self.sees]
+        return tuple(p for p in self.PAGES if p in wanted and (p != "audit_log" or self.admin))
+
+    @property
+    def needs(self) -> str | None:
+        """The ``users.yaml`` field a user of this role must name: ``dealer_group``, ``region`` or none."""
+        return {"own_dealer_group": "dealer_group", "own_region": "region"}.get(self.sees)
 
 
 class User(_Model):
@@ -200,47 +325,78 @@ class User(_Model):
     role: str
     password_hash: Annotated[str, StringConstraints(pattern=r"^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$")]
     dealer_group: str | None = None
+    region: str | None = None
 
 
 class SignInLimits(_Model):
-    """``users.yaml`` ``sign_in``: repeated failures lock a user name (and a client) for a while.
+    """``users.yaml`` ``sign_in``: repeated failures lock a user name (and a client) for a while;
+    a session lasts ``session_hours``.
 
     ``max_failures`` failed sign-ins of one user name within ``window_minutes`` (counted since
     its last successful sign-in) refuse further attempts until the oldest of them is older
     than the window; ``max_client_failures`` does the same per client address, whatever names
-    it tries.
+    it tries. ``session_hours``: how long a signed-in browser stays signed in (its signed
+    session cookie expires then; signing out ends it earlier).
     """
 
     max_failures: Annotated[int, Field(ge=1, le=1000)] = 5
     max_client_failures: Annotated[int, Field(ge=1, le=10000)] = 20
     window_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
+    session_hours: Annotated[float, Field(gt=0, le=24 * 30)] = 12
+
+
+class Oidc(_Model):
+    """``users.yaml`` ``oidc``: sign-in through an OpenID Connect provider (``st.login``), set up in
+    ``.streamlit/secrets.toml`` ``[auth]``; the role, dealer group and region come from claims."""
+
+    provider: str | None = None          # the [auth.<provider>] section; None = the default [auth]
+    username_claim: str = "email"
+    role_claim: str = "role"
+    dealer_group_claim: str = "dealer_group"
+    region_claim: str = "region"
 
 
 class Users(_Model):
-    """``users.yaml``: roles and users. No users = no sign-in, everyone sees everything."""
+    """``users.yaml``: roles and users. No users = no sign-in, everyone sees everything.
+
+    ``min_peers``: a dealer group (or region) sees anonymous peers only when at least this many
+    other entities exist at the level compared (METRICS.md ecosystem scorecard).
+    """
 
     roles: dict[str, Role]
     users: tuple[User, ...] = ()
     sign_in: SignInLimits = SignInLimits()
+    min_peers: Annotated[int, Field(ge=1, le=1000)] = 5
+    oidc: Oidc | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Users:
         problems = []
         seen: set[str] = set()
         for i, user in enumerate(self.users):
-            role = self.roles.get(user.role)
-            if role is None:
-                problems.append(f"users.{i}.role: unknown role {user.role!r} (known: {', '.join(self.roles)})")
-            elif role.sees == "own_dealer_group" and not user.dealer_group:
-                problems.append(f"users.{i}.dealer_group: role {user.role!r} sees its own dealer group; name it")
-            elif role.sees == "everything" and user.dealer_group:
-                problems.append(f"users.{i}.dealer_group: role {user.role!r} sees everything; remove dealer_group")
+            problems += _user_problems(i, user, self.roles.get(user.role), self.roles)
             if user.username.lower() in seen:
                 problems.append(f"users.{i}.username: {user.username!r} is used twice")
             seen.add(user.username.lower())
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+def _user_problems(i: int, user: User, role: Role | None, roles: dict[str, Role]) -> list[str]:
+    """What is wrong with user ``i`` against its role: unknown role, a missing or extra group or region."""
+    if role is None:
+        return [f"users.{i}.role: unknown role {user.role!r} (known: {', '.join(roles)})"]
+    problems = []
+    words = {"dealer_group": "its own dealer group", "region": "its own region"}
+    for field in ("dealer_group", "region"):
+        given = getattr(user, field)
+        if role.needs == field and not given:
+            problems.append(f"users.{i}.{field}: role {user.role!r} sees {words[field]}; name it")
+        elif role.needs != field and given:
+            what = "everything" if role.sees == "everything" else role.sees.replace("_", " ")
+            problems.append(f"users.{i}.{field}: role {user.role!r} sees {what}; remove {field}")
+    return problems
 
 
 class AppConfig(_Model):
@@ -250,9 +406,12 @@ class AppConfig(_Model):
     alerts: Alerts
     users: Users
 
-    def label(self, group: str, code: str) -> str:
-        """Friendly label for an upper-case code, falling back to the code itself."""
-        return str(getattr(self.labels, group).get(code, code))
+    def label(self, group: str, code: str | None) -> str:
+        """Friendly label for an upper-case code from ``labels.yaml`` (the code itself when the group
+        lacks it); a missing code (None, blank) reads "—", never "None"."""
+        if code is None or (isinstance(code, float) and math.isnan(code)) or str(code).strip() == "":
+            return "—"
+        return str(getattr(self.labels, group).get(str(code), code))
 
     def metric_label(self, key: str) -> str:
         entry = self.labels.metrics.get(key)
@@ -314,6 +473,10 @@ def _cross_checks(parts: dict[str, Any], folder: Path) -> list[str]:
     for key in parts["benchmarks"].metrics:
         if key not in known:
             problems.append(f"{folder / 'benchmarks.yaml'}: metrics.{key}: not a board metric "
+                            f"(known: {', '.join(sorted(known))})")
+    for key in parts["rules"].plan.metrics:
+        if key not in known:
+            problems.append(f"{folder / 'rules.yaml'}: plan.metrics.{key}: not a board metric "
                             f"(known: {', '.join(sorted(known))})")
     for i, alert in enumerate(parts["alerts"].alerts):
         if alert.metric and alert.metric not in known:

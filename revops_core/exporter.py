@@ -1,4 +1,7 @@
-"""CSV export of every contract dataset (DATA_CONTRACT.md), the exact inverse of ``importer``.
+"""Export: a complete backup, every contract dataset as CSV (DATA_CONTRACT.md), the exact inverse of ``importer``.
+
+``export_folder`` writes the backup of ``backup.py``: the contract CSVs described here, every
+other table as JSON Lines, and ``manifest.json``; ``export_zip`` the same files in one ZIP.
 
 Each dataset becomes ``<dataset>.csv`` (UTF-8, ``\\n`` line ends, header row) with the contract
 columns in contract order and rows sorted by the dataset key (byte order for text, blanks
@@ -15,15 +18,20 @@ from __future__ import annotations
 
 import logging
 import re
+import tempfile
+import zipfile
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from revops_core.contract import DATASETS, Dataset
-from revops_core.schema import TABLES, ensure_schema
+from revops_core import backup
+from revops_core.contract import DATASET_BY_NAME, DATASETS, Dataset
+from revops_core.queries.common import latest_activity_date
+from revops_core.schema import SCHEMA_VERSION, TABLES, ensure_schema, metadata
 
 log = logging.getLogger(__name__)
 CHUNK_ROWS = 10_000
@@ -97,22 +105,51 @@ def write_csv(path: Path, columns: Sequence[str], rows: Iterator[Sequence[object
     return count
 
 
-def export_folder(engine: Engine, path: str | Path) -> dict[str, int]:
-    """Write every dataset as ``<dataset>.csv`` into folder ``path``; returns rows per dataset.
+def _snapshot(conn: Connection) -> Connection:
+    """On PostgreSQL, one REPEATABLE READ snapshot for every table, so a concurrent import cannot leave
+    the files inconsistent with each other (SQLite's read transaction is a snapshot already)."""
+    return conn.execution_options(isolation_level="REPEATABLE READ") if conn.dialect.name == "postgresql" else conn
 
-    The folder is created if needed and existing contract files in it are overwritten. On
-    PostgreSQL all tables are read from one REPEATABLE READ snapshot, so a concurrent import
-    cannot leave the files inconsistent with each other.
+
+def _write_table(conn: Connection, table_name: str, folder: Path) -> int:
+    """One table of the backup into ``folder``: a contract dataset as CSV, any other table as JSON Lines."""
+    if table_name in DATASET_BY_NAME:
+        ds = DATASET_BY_NAME[table_name]
+        return write_csv(folder / f"{ds.name}.csv", ds.column_names, stream_rows(conn, ds))
+    table = metadata.tables[table_name]
+    return backup.write_jsonl(conn, table, folder / backup.file_name(table))
+
+
+def export_folder(engine: Engine, path: str | Path, exported_at: datetime | None = None) -> dict[str, int]:
+    """Write a complete backup into folder ``path``; returns rows per table (contract datasets first).
+
+    Every contract dataset becomes ``<dataset>.csv`` (the contract format above), every other
+    table of the schema ``<table>.jsonl``, and ``manifest.json`` (written last) lists them with
+    the schema version, the as-of date (the latest date in the data), row counts and SHA-256
+    checksums; ``exported_at`` is recorded when given (leave it out for byte-identical exports).
+    The folder is created if needed; files of the same names are overwritten, others kept.
+    All tables are read from one snapshot.
     """
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     ensure_schema(engine)
-    counts: dict[str, int] = {}
-    with engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        with conn.begin():
-            for ds in DATASETS:
-                counts[ds.name] = write_csv(folder / f"{ds.name}.csv", ds.column_names, stream_rows(conn, ds))
+    names = [ds.name for ds in DATASETS] + [t.name for t in backup.product_tables()]
+    with engine.connect() as conn, _snapshot(conn).begin():
+        counts = {name: _write_table(conn, name, folder) for name in names}
+        as_of = latest_activity_date(conn)
+    files = {backup.file_name(metadata.tables[name]): name for name in names}
+    entries = {file: backup.FileEntry(name, counts[name], backup.sha256_of(folder / file))
+               for file, name in files.items()}
+    backup.write_manifest(folder, backup.Manifest(SCHEMA_VERSION, as_of, entries, exported_at))
     log.info("exported %s", counts)
+    return counts
+
+
+def export_zip(engine: Engine, target: BinaryIO, exported_at: datetime | None = None) -> dict[str, int]:
+    """The backup of ``export_folder`` as one ZIP archive (files at its top) written to ``target``."""
+    with tempfile.TemporaryDirectory(prefix="autorevops-export-") as tmp:
+        counts = export_folder(engine, tmp, exported_at)
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+            for file in sorted(Path(tmp).iterdir()):
+                archive.write(file, file.name)
     return counts

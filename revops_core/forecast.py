@@ -174,7 +174,7 @@ def forecast_rollup(conn: Connection, as_of: date, quarter: str, segments: tuple
         raise ForecastRejected([f"quarter {quarter!r} is not YYYYQn (e.g. 2026Q4)"])
     start, end = windows.period_bounds("quarter", quarter)
     rows = q.rollup_rows(conn, start, end, min(end, as_of), segments, scope)
-    seg_lines, owners, total = lines_from_rows(rows, q.quotas(conn, quarter, segments), segments)
+    seg_lines, owners, total = lines_from_rows(rows, q.quotas(conn, quarter, segments, scope), segments)
     return ForecastRollup(quarter, start, end, as_of, seg_lines, owners, total)
 
 

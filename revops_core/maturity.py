@@ -473,3 +473,43 @@ def compare(current: Mapping[str, int], previous: Mapping[str, int] | None,
         out.append(DimensionView(dimension, dim.label, stage, before, None if data is None else data.stage,
                                  dim.rubric[stage], None if before is None else stage - before))
     return out
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One cell of the matrix: a stage of a dimension, its rubric text and what marks it."""
+
+    stage: int
+    rubric: str
+    assessed: bool   # the stage of the latest assessment
+    previous: bool   # the stage of the assessment before it
+    suggested: bool  # the stage the data supports
+
+
+@dataclass(frozen=True)
+class GridRow:
+    """One dimension of the matrix: its three cells, and why the data supports its marked stage."""
+
+    dimension: str
+    label: str
+    cells: tuple[GridCell, ...]
+    reason: str | None
+
+
+def grid(cfg: MaturityConfig, assessed: Mapping[str, int] | None, suggestions: Mapping[str, Suggestion],
+         previous: Mapping[str, int] | None = None) -> list[GridRow]:
+    """The matrix of METRICS.md "Maturity matrix" as a grid: the six dimensions as rows (config
+    order), the three stages as columns, each cell with its rubric text and marked where it is the
+    assessed stage, the previous assessment's or the stage the data supports."""
+    rows = []
+    for dimension, dim in cfg.dimensions.items():
+        data = suggestions.get(dimension)
+        cells = tuple(GridCell(stage, dim.rubric[stage], _is(assessed, dimension, stage),
+                               _is(previous, dimension, stage), data is not None and data.stage == stage)
+                      for stage in STAGES)
+        rows.append(GridRow(dimension, dim.label, cells, None if data is None else data.reason))
+    return rows
+
+
+def _is(stages: Mapping[str, int] | None, dimension: str, stage: int) -> bool:
+    return stages is not None and stages.get(dimension) == stage

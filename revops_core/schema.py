@@ -155,6 +155,16 @@ audit_log = sa.Table(
     sa.Column("client", sa.String(64), nullable=True),   # the client address, when known
     sa.Index("ix_audit_log_at", "at"),
 )
+# The quarterly review's editable text (a comment per slide, next quarter's priorities), per quarter.
+# A new table, not a migration: ensure_schema's create_all adds it to an existing database.
+reviews = sa.Table(
+    "reviews", metadata,
+    sa.Column("quarter", sa.String(6), primary_key=True),
+    sa.Column("slide_key", sa.String(40), primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("updated_by", sa.String(120), nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
 
 
 def _v1_audit_client(conn: Connection) -> None:

@@ -100,6 +100,7 @@ class Scorecard:
     rows: tuple[ScorecardRow, ...]
     previous_start: date | None = None
     previous_end: date | None = None
+    peer_note: str | None = None   # "not enough peers to compare" when a shared view shows no peer
 
     def totals(self) -> dict[str, float | None]:
         """Sums over every row of the additive KPIs, and the marketing-sourced share of revenue."""
@@ -115,8 +116,10 @@ class Scorecard:
                 for key, label in FUNNEL_STEPS]
 
     def to_json(self) -> dict[str, Any]:
-        """``{"rows": {entity: {kpi: value}}}``, entities in sorted order."""
-        return {"rows": {r.entity: r.to_json() for r in sorted(self.rows, key=lambda r: r.entity)}}
+        """``{"rows": {entity: {kpi: value}}}``, entities in sorted order (and ``"peers": "not enough
+        peers to compare"`` when a shared view shows no peer)."""
+        rows = {"rows": {r.entity: r.to_json() for r in sorted(self.rows, key=lambda r: r.entity)}}
+        return rows if self.peer_note is None else {**rows, "peers": self.peer_note}
 
 
 # ---- windows -------------------------------------------------------------------------------
@@ -198,50 +201,92 @@ def quartiles(scores: Mapping[str, float | None]) -> dict[str, int | None]:
 
 
 def anonymise(rows: Iterable[ScorecardRow], own_entity: str) -> list[ScorecardRow]:
-    """The own entity's row plus every peer labelled "Peer 1..n" (no names, no ids).
+    """The own entity's row plus every peer labelled "Peer A", "Peer B", ... (no names, no ids, no
+    counts or money: ``as_peer``).
 
-    Peers are numbered best composite score first (then leads, then revenue), so the
-    numbering does not follow names or ids; the own row comes first.
+    Peers are labelled best composite score first (then by their rates), so the labels do not
+    follow names or ids; the own row comes first.
     """
     rows = list(rows)
     own = [r for r in rows if r.entity == own_entity]
     peers = sorted((r for r in rows if r.entity != own_entity), key=_peer_order)
-    labelled = [replace(r, entity=f"Peer {i}", name=f"Peer {i}") for i, r in enumerate(peers, start=1)]
-    return own + labelled
+    return own + [as_peer(r, peer_label(i)) for i, r in enumerate(peers)]
+
+
+NOT_ENOUGH_PEERS = "not enough peers to compare"
+# what a peer's row may show (METRICS.md: peers shown to a dealer group are anonymous): scores,
+# percentiles, quartiles and rates; never a count (leads) or an amount of money
+PEER_KPIS: frozenset[str] = frozenset(k for k in KPIS if KPI_LABELS[k][1] in ("percent", "score", "decimal"))
+
+
+def peer_label(index: int) -> str:
+    """"Peer A" for index 0, ..., "Peer Z", "Peer AA", ... (spreadsheet column letters)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return f"Peer {letters}"
+
+
+def as_peer(row: ScorecardRow, label: str) -> ScorecardRow:
+    """``row`` as an anonymous peer: ``label`` for entity and name, its rate and score KPIs, its
+    composite score, quartile and trend; no counts, no money, no funnel counts."""
+    return ScorecardRow(label, label, {k: v for k, v in row.kpis.items() if k in PEER_KPIS},
+                        row.composite_score, row.quartile, None, row.trend)
 
 
 @dataclass(frozen=True)
 class SharedScorecard:
-    """What a dealer group sees: ``table`` keeps every row in rank order (the benchmark) but
-    names only its own entities, every other one as "Peer n"; ``own`` holds its rows alone,
-    for the totals and the funnel."""
+    """What a dealer group (or region) sees: ``table`` keeps every row in rank order (the
+    benchmark) but names only its own entities, every other one as "Peer A", "Peer B", ...;
+    ``own`` holds its rows alone, for the totals and the funnel. ``peers_shown`` is False when
+    fewer than ``min_peers`` other entities exist at the level: ``table`` then holds its own rows
+    without any score relative to others, and says "not enough peers to compare"."""
 
     table: Scorecard
     own: Scorecard
+    peers_shown: bool = True
 
 
-def share_with(card: Scorecard, own_entities: Collection[str]) -> SharedScorecard:
+def share_with(card: Scorecard, own_entities: Collection[str], min_peers: int = 1) -> SharedScorecard:
     """The scorecard as a dealer group may see it (METRICS.md ecosystem scorecard: its own
-    figures and anonymous peer benchmarks, never another group's name, id or lead counts).
+    figures and anonymous peer benchmarks, never another group's name, id, count or money).
 
-    Peers are numbered in the table's rank order; their KPIs, score, quartile and trend stay
-    (that is the benchmark), their names, ids and funnel counts do not.
+    Peers are labelled in the table's rank order, so a label holds within this view and means
+    nothing in another (another level, window or journey ranks differently). With fewer than
+    ``min_peers`` other entities nobody else is shown and the own rows lose their composite
+    score, quartile and trend (with so few peers they would describe the others).
     """
     own = frozenset(own_entities)
-    rows, peer = [], 0
-    for row in card.rows:
-        if row.entity in own:
-            rows.append(row)
-        else:
-            peer += 1
-            rows.append(replace(row, entity=f"Peer {peer}", name=f"Peer {peer}", counts=q.LeadCounts()))
-    return SharedScorecard(replace(card, rows=tuple(rows)),
-                           replace(card, rows=tuple(r for r in card.rows if r.entity in own)))
+    mine = replace(card, rows=tuple(r for r in card.rows if r.entity in own))
+    if len(card.rows) - len(mine.rows) < min_peers:
+        alone = tuple(replace(r, composite_score=None, quartile=None, previous_score=None, trend=None)
+                      for r in mine.rows)
+        return SharedScorecard(replace(card, rows=alone, peer_note=NOT_ENOUGH_PEERS), mine, peers_shown=False)
+    labels = (peer_label(i) for i in range(len(card.rows)))
+    rows = tuple(r if r.entity in own else as_peer(r, next(labels)) for r in card.rows)
+    return SharedScorecard(replace(card, rows=rows), mine)
 
 
-def _peer_order(row: ScorecardRow) -> tuple[float, float, float]:
+def levels_for(scope: Scope) -> tuple[str, ...]:
+    """The levels a viewer may compare at: every level for every dealer; a dealer group its dealers
+    and the groups; a region its dealers and the regions (a group spans regions)."""
+    if scope.every_dealer:
+        return tuple(q.LEVELS)
+    return ("dealer", "dealer_group") if scope.regions is None else ("dealer", "region")
+
+
+def own_entities(conn: Connection, level: str, scope: Scope) -> frozenset[str]:
+    """The entities at ``level`` all of whose dealers lie in ``scope`` (a group of a region's
+    dealers is its own only when every one of its dealers is in that region)."""
+    inside, every = q.entities(conn, level, scope), q.entities(conn, level, EVERYTHING)
+    return frozenset(e for e, info in inside.items() if info.dealers == every[e].dealers)
+
+
+def _peer_order(row: ScorecardRow) -> tuple[float, ...]:
     score = row.composite_score if row.composite_score is not None else -1.0
-    return (-score, -(row.kpis.get("leads") or 0.0), -(row.kpis.get("revenue") or 0.0))
+    return (-score, *(-(row.kpis.get(k) or 0.0) for k in sorted(PEER_KPIS)))
 
 
 # ---- assembling the scorecard --------------------------------------------------------------
@@ -292,6 +337,24 @@ def scorecard(conn: Connection, start: date, end: date, level: str, cfg: AppConf
     rows.sort(key=lambda r: (r.composite_score is None, -(r.composite_score or 0.0), r.entity))
     return Scorecard(level, start, end, journey, tuple(rows),
                      prev_start if with_trend else None, prev_end if with_trend else None)
+
+
+def share_for(card: Scorecard, scope: Scope, own: Collection[str], min_peers: int) -> SharedScorecard:
+    """``card`` (ranked among every entity) as ``scope`` may see it: whole for every dealer, else
+    its ``own`` entities by name and the others as anonymous peers (``share_with``)."""
+    if card.level not in levels_for(scope):
+        raise ValueError(f"this view compares at {', '.join(levels_for(scope))}, not {card.level}")
+    return SharedScorecard(card, card) if scope.every_dealer else share_with(card, own, min_peers)
+
+
+def scorecard_for(conn: Connection, start: date, end: date, level: str, cfg: AppConfig, journey: str | None,
+                  scope: Scope, with_trend: bool = True) -> SharedScorecard:
+    """The ecosystem scorecard as ``scope`` may see it (METRICS.md: "Peers shown to a dealer group
+    are anonymous"): ranked among every entity at ``level``, then shared (``share_for``) with
+    ``users.yaml`` ``min_peers``."""
+    card = scorecard(conn, start, end, level, cfg, journey, EVERYTHING, with_trend)  # peers rank against all
+    own = own_entities(conn, level, scope) if not scope.every_dealer else frozenset()
+    return share_for(card, scope, own, cfg.users.min_peers)
 
 
 def _delta(now: float | None, before: float | None) -> float | None:

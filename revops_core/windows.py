@@ -4,6 +4,8 @@ Pure functions of the as-of date; nothing here reads the clock.
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -122,3 +124,88 @@ def period_bounds(kind: str, label: str) -> tuple[date, date]:
         return start, add_months(start, 3) - timedelta(days=1)
     year = int(label)
     return date(year, 1, 1), date(year, 12, 31)
+
+
+# --- report windows: the default and the quarter presets beside the date pickers ------------
+
+WINDOW_PRESETS: dict[str, str] = {
+    "last_quarter": "Last quarter",
+    "qtd": "QTD",
+    "last_4_quarters": "Last 4 quarters",
+    "ytd": "YTD",
+}
+"""Quarter presets of the scorecard and attribution windows, the default first."""
+DEFAULT_PRESET = "last_quarter"
+CUSTOM = "custom"  # the window is the dates picked, not a preset
+WINDOW_CHOICES: dict[str, str] = {**WINDOW_PRESETS, CUSTOM: "Custom"}
+
+
+def last_complete_quarter(as_of: date) -> tuple[date, date]:
+    """The latest calendar quarter that has ended by D (D's own quarter when D is its last day)."""
+    end = as_of if as_of == quarter_end(as_of) else quarter_start(as_of) - timedelta(days=1)
+    return quarter_start(end), end
+
+
+def preset_window(preset: str, as_of: date) -> tuple[date, date]:
+    """First and last day (both inclusive) of a window preset at D.
+
+    ``last_quarter``: the last complete quarter; ``last_4_quarters``: the four complete quarters
+    ending with it; ``qtd``: D's quarter up to D; ``ytd``: D's year up to D.
+    """
+    first, last = last_complete_quarter(as_of)
+    windows = {"last_quarter": (first, last), "last_4_quarters": (add_months(first, -9), last),
+               "qtd": (quarter_start(as_of), as_of), "ytd": (date(as_of.year, 1, 1), as_of)}
+    if preset not in windows:
+        raise ValueError(f"unknown window preset {preset!r}; expected one of {', '.join(WINDOW_PRESETS)}")
+    return windows[preset]
+
+
+def default_window(as_of: date) -> tuple[date, date]:
+    """The default report window at D: the last complete quarter (scorecard and attribution alike)."""
+    return preset_window(DEFAULT_PRESET, as_of)
+
+
+@dataclass(frozen=True)
+class WindowLink:
+    """What a shared link says about a window: ``custom`` when it gives dates without a preset
+    (so the dates apply), and every value the page cannot use, in words."""
+
+    custom: bool
+    problems: tuple[str, ...]
+
+
+def read_window_link(query: Mapping[str, str | list[str]], prefix: str) -> WindowLink:
+    """Check the window keys of a link (``<prefix>_window`` a choice label of ``WINDOW_CHOICES``,
+    ``<prefix>_start`` / ``<prefix>_end`` dates as YYYY-MM-DD within the supported range).
+
+    A value the date pickers would drop is reported with the default that applies instead;
+    dates beside a preset are reported as ignored (the preset wins)."""
+    raw = {k: _last(query[f"{prefix}_{k}"]) for k in ("window", "start", "end") if f"{prefix}_{k}" in query}
+    problems = [_date_problem(name, raw[k]) for k, name in (("start", "From"), ("end", "To")) if k in raw]
+    choice = raw.get("window")
+    if choice is not None and choice not in WINDOW_CHOICES.values():
+        problems.append(f"Window = {choice!r} is not one of {', '.join(WINDOW_CHOICES.values())}; "
+                        f"using {WINDOW_CHOICES[DEFAULT_PRESET]}")
+    dated = "start" in raw or "end" in raw
+    if dated and choice in WINDOW_PRESETS.values():
+        problems.append(f"the dates are ignored because the link asks for the preset {choice}")
+    return WindowLink(dated and choice is None, tuple(p for p in problems if p))
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _last(value: str | list[str]) -> str:
+    return value[-1] if isinstance(value, list) else value
+
+
+def _date_problem(name: str, value: str) -> str:
+    try:
+        parsed = date.fromisoformat(value) if _ISO_DATE.fullmatch(value) else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        return f"{name} = {value!r} is not a date written YYYY-MM-DD; using the default"
+    if not supported(parsed):
+        return f"{name} = {value!r} is not {supported_range()}; using the default"
+    return ""

@@ -1,40 +1,127 @@
-"""Sign-in and the viewer of this session (``revops_core.access``); only the shell keeps state."""
+"""Sign-in, the session a browser keeps, and the viewer of this run (``revops_core.access``);
+only the shell keeps state.
+
+The session survives a reload through a signed cookie (``access.SESSION_COOKIE``): signing in
+issues a token (``access.issue_token``) that this run keeps in ``st.session_state`` and writes into
+the browser with a few lines of JavaScript (``st.html``); a new browser session (a reload, a new
+tab) reads it back from ``st.context.cookies``. Every run checks the token again
+(``access.viewer_from_token``: signature, expiry, user still configured, no sign-out since), so
+signing out, removing a user or changing a password takes effect at once.
+"""
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import datetime
 
 import streamlit as st
 
-from revops_core import access
+from revops_core import access, audit
 from revops_core.access import Viewer
+from revops_core.db import DEFAULT_SQLITE_PATH
 from shell import data
 
-_KEY = "_viewer"
+_TOKEN = "_session_token"      # the signed session token of this browser session
+_VIEWER = "_viewer"            # the viewer checked by this run (app.py), read by the pages
+_VIEWED = "_audited_page"      # the last page whose view went to the audit log
+_OIDC_SEEN = "_oidc_signed_in"
+SIGN_IN_TITLE = "AutoRevOps"
 
 
 def current() -> Viewer | None:
-    """The signed-in viewer; with no users configured, everyone (``OPEN_INSTALL``)."""
-    if not access.sign_in_required(data.config().users):
-        return access.OPEN_INSTALL
-    return st.session_state.get(_KEY)
+    """The signed-in viewer of this run (session token or cookie, checked now); with no users
+    configured, everyone (``OPEN_INSTALL``). Called once per run by ``app.py``."""
+    users = data.config().users
+    found: Viewer | None = access.OPEN_INSTALL
+    if access.sign_in_required(users):
+        found = _oidc_viewer() or _token_viewer()
+    st.session_state[_VIEWER] = found
+    return found
 
+
+def _token_viewer() -> Viewer | None:
+    token = st.session_state.get(_TOKEN) or _cookie()
+    if not token:
+        return None
+    with data.engine(data.db_url()).connect() as conn:
+        found = access.viewer_from_token(conn, data.config().users, token, secret(), datetime.now())
+    if found is None:
+        st.session_state.pop(_TOKEN, None)
+    else:
+        st.session_state[_TOKEN] = token
+    return found
+
+
+def _cookie() -> str | None:
+    """The session cookie the browser sent when this session connected (None in tests)."""
+    try:
+        return st.context.cookies.get(access.SESSION_COOKIE)
+    except Exception:  # noqa: BLE001 - no browser context (AppTest)
+        return None
+
+
+def secret() -> str:
+    """The session-signing key: ``AUTOREVOPS_SECRET_KEY``, else ``data/secret_key`` (made once)."""
+    return _secret(str(DEFAULT_SQLITE_PATH.parent))
+
+
+@st.cache_resource(show_spinner=False)
+def _secret(folder: str) -> str:
+    from pathlib import Path
+
+    return access.secret_key(Path(folder))
+
+
+def viewer() -> Viewer:
+    """The viewer of this run (set by ``app.py`` before any page runs)."""
+    found = st.session_state.get(_VIEWER)
+    if found is None:  # a page can only run after app.py signed the viewer in
+        st.stop()
+    return found
+
+
+# ---- signing in and out ----------------------------------------------------------------------
 
 def sign_in_form() -> None:
-    """The sign-in form; a correct username and password reruns the app signed in."""
-    st.title("AutoRevOps")
+    """The sign-in form; a correct username and password reruns the app signed in, on the page
+    the link named (``app.py`` keeps it)."""
+    st.title(SIGN_IN_TITLE)
     st.caption("Sign in with the username and password your administrator set in `config/users.yaml`.")
+    _oidc_button()
     with st.form("sign_in"):
         username = st.text_input("Username", key="signin_user", autocomplete="username")
         password = st.text_input("Password", type="password", key="signin_password", autocomplete="current-password")
         submitted = st.form_submit_button("Sign in", type="primary", key="signin_submit")
+    if _cookie():  # the browser holds a session that no longer holds (expired, signed out): forget it
+        _write_cookie("", 0)
     if submitted:
-        result = access.sign_in(data.engine(data.db_url()), data.config().users, username, password,
-                                client(), datetime.now())
-        if result.viewer is None:
-            st.error(result.message)
-            return
-        st.session_state[_KEY] = result.viewer
-        st.rerun()
+        _sign_in(username, password)
+
+
+def _sign_in(username: str, password: str) -> None:
+    users, now = data.config().users, datetime.now()
+    result = access.sign_in(data.engine(data.db_url()), users, username, password, client(), now)
+    if result.viewer is None:
+        st.error(result.message)
+        return
+    st.session_state[_TOKEN] = access.issue_token(users, result.viewer.username, secret(), now)
+    st.rerun()
+
+
+def keep_session_cookie() -> None:
+    """Write this session's token into the browser (so a reload stays signed in) until the browser
+    sends it back; the cookie expires with the token (``sign_in.session_hours``)."""
+    token = st.session_state.get(_TOKEN)
+    if token and _cookie() != token:
+        with st.sidebar:
+            _write_cookie(token, int(data.config().users.sign_in.session_hours * 3600))
+
+
+def _write_cookie(value: str, max_age: int) -> None:
+    """Set (or, with ``max_age`` 0, delete) the session cookie in the browser."""
+    cookie = json.dumps(f"{access.SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}; SameSite=Strict")
+    st.html(f"<script>document.cookie = {cookie} + (location.protocol === 'https:' ? '; Secure' : '');</script>",
+            unsafe_allow_javascript=True, width=1)
 
 
 def client() -> str:
@@ -51,17 +138,84 @@ def sidebar_badge(viewer: Viewer) -> None:
     if not access.sign_in_required(data.config().users):
         return
     with st.sidebar:
-        sees = "everything" if viewer.sees_everything else f"dealer group **{viewer.dealer_group}** and anonymous peers"
-        st.caption(f"Signed in as **{viewer.display_name}** ({viewer.role}); sees {sees}.")
+        st.caption(f"Signed in as **{viewer.display_name}** ({viewer.role}); sees {_sees(viewer)}.")
         if st.button("Sign out", key="signout", icon=":material/logout:"):
-            access.sign_out(data.engine(data.db_url()), viewer, client(), datetime.now())
-            st.session_state.pop(_KEY, None)
-            st.rerun()
+            _sign_out(viewer)
 
 
-def viewer() -> Viewer:
-    """The viewer of this run (set before any page runs)."""
-    found = current()
-    if found is None:  # a page can only run after app.py signed the viewer in
-        st.stop()
+def _sees(viewer: Viewer) -> str:
+    if viewer.dealer_group:
+        return f"dealer group **{viewer.dealer_group}** and anonymous peers"
+    if viewer.region:
+        return f"region **{viewer.region}** and anonymous peers"
+    return viewer.describe()
+
+
+def _sign_out(viewer: Viewer) -> None:
+    """End every session of ``viewer`` (its tokens are void from now), forget it here, and rerun."""
+    access.sign_out(data.engine(data.db_url()), viewer, client(), datetime.now())
+    st.session_state.pop(_TOKEN, None)
+    st.session_state.pop(_VIEWER, None)
+    if st.session_state.pop(_OIDC_SEEN, None):
+        st.logout()
+    st.rerun()
+
+
+# ---- OpenID Connect (st.login), when configured ------------------------------------------------
+
+def _oidc_ready() -> bool:
+    """``users.yaml`` names OIDC claims and ``.streamlit/secrets.toml`` configures ``[auth]``."""
+    if data.config().users.oidc is None:
+        return False
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets file
+        return False
+
+
+def _oidc_button() -> None:
+    if _oidc_ready():
+        provider = data.config().users.oidc.provider  # type: ignore[union-attr]
+        if st.button(f"Sign in with {provider or 'your company account'}", key="signin_oidc", type="primary"):
+            st.login(provider) if provider else st.login()
+
+
+def _oidc_viewer() -> Viewer | None:
+    """The viewer of an OIDC sign-in (role from its claim), recorded once per session."""
+    if not _oidc_ready() or not getattr(st.user, "is_logged_in", False):
+        return None
+    found = access.viewer_from_claims(data.config().users, st.user.to_dict())
+    if found is not None and not st.session_state.get(_OIDC_SEEN):
+        audit.record(data.engine(data.db_url()), datetime.now(), found.username.lower(), audit.SIGN_IN,
+                     f"{found.role} (OIDC)", client())
+        st.session_state[_OIDC_SEEN] = True
     return found
+
+
+# ---- the audit log of what narrowed viewers look at and take away -----------------------------
+
+def record_view(viewer: Viewer, page: str, detail: str) -> None:
+    """Log a ``view`` when an audited viewer opens one of ``access.AUDITED_PAGES`` (once per visit)."""
+    if not viewer.audited or page not in access.AUDITED_PAGES:
+        st.session_state.pop(_VIEWED, None)
+        return
+    if st.session_state.get(_VIEWED) != page:
+        audit.record(data.engine(data.db_url()), datetime.now(), viewer.username.lower(), audit.VIEW, detail,
+                     client())
+        st.session_state[_VIEWED] = page
+
+
+def export_recorder(viewer: Viewer, detail: str) -> Callable[[], None]:
+    """A download button's ``on_click``: logs an ``export`` of ``detail`` for an audited viewer."""
+    def record() -> None:
+        if viewer.audited:
+            audit.record(data.engine(data.db_url()), datetime.now(), viewer.username.lower(), audit.EXPORT, detail,
+                         client())
+    return record
+
+
+def audit_entries(since: datetime, until: datetime, actions: tuple[str, ...], username: str | None) -> list[dict]:
+    """Audit entries for the admin's Audit log page, newest first, at most ``audit.ENTRY_LIMIT``."""
+    with data.engine(data.db_url()).connect() as conn:
+        return audit.entries(conn, since, until=until, actions=actions or None, username=username or None,
+                             limit=audit.ENTRY_LIMIT)

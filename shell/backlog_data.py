@@ -2,18 +2,21 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
-from revops_core import backlog
+from revops_core import backlog, formatting
+from revops_core.chart_theme import STATUS_COLORS
 from revops_core.config import AppConfig
 from revops_core.queries import awards as qa
 from revops_core.queries import cadence
 from revops_core.queries import risks as qr
 from revops_core.queries.common import EVERYTHING, Scope
 from revops_core.safe_csv import people_csv
-from shell import data
+from shell import data, tables
 from shell.data import config, engine
 
 SCHEDULE_LAST_YEAR = 2035
@@ -92,37 +95,57 @@ def sop_summary(df: pd.DataFrame) -> tuple[int, int, float]:
     return len(df), int((df.ppap_status == "FAILED").sum()), float(df.value_at_risk.sum())
 
 
-PPAP_COLORS = {"FAILED": "#c62828", "IN_PROGRESS": "#ed8c00", "NOT_STARTED": "#9a6700"}
+# PPAP status in colour and words: failed red, not yet approved amber (chart_theme's status colours)
+PPAP_COLORS = {"FAILED": STATUS_COLORS["red"], "IN_PROGRESS": STATUS_COLORS["amber"],
+               "NOT_STARTED": STATUS_COLORS["amber"]}
+SOP_HEADERS = {
+    "award_id": "Award", "account": "OEM / account", "platform": "Platform", "powertrain": "Powertrain",
+    "sop_date": "SOP", "days_to_sop": "Days to SOP", "ppap_status": "PPAP", "apqp_phase": "APQP phase",
+    "lifetime_value": "Lifetime value", "value_at_risk": "Value at risk"}
 
 
-def sop_styled(df: pd.DataFrame, cfg: AppConfig):  # noqa: ANN201 - a pandas Styler
-    """SOP-readiness rows with PPAP status in words and in colour (red failed, amber otherwise)."""
-    shown = df.assign(ppap_status=df.ppap_status.map(words),
+def sop_styled(df: pd.DataFrame, cfg: AppConfig) -> tuple[Styler, dict[str, Any]]:
+    """SOP-readiness rows with codes as labels, money in one unit per column, dates one way and the
+    PPAP status in colour as well as words; and the column config for ``tables.show``."""
+    shown = df.assign(ppap_status=df.ppap_status.map(lambda s: cfg.label("ppap_statuses", s)),
                       powertrain=df.powertrain.map(lambda p: cfg.label("powertrains", p)))
-    colors = {words(k): v for k, v in PPAP_COLORS.items()}
-    return shown.style.map(lambda v: f"color: {colors.get(v, 'inherit')}; font-weight: 600", subset=["ppap_status"])
-
-
-def words(code: str | None) -> str:
-    """An upper-case code in words: IN_PRODUCTION -> In production."""
-    return "" if code is None else code.replace("_", " ").capitalize()
+    config = {k: st.column_config.Column(v, pinned=k == "award_id") for k, v in SOP_HEADERS.items()}
+    scaled, config = tables.styled(shown, money=["lifetime_value", "value_at_risk"], dates=["sop_date"],
+                                   column_config=config)
+    colors = {cfg.label("ppap_statuses", k): v for k, v in PPAP_COLORS.items()}
+    styler = scaled.style.map(lambda v: f"color: {colors.get(v, 'inherit')}; font-weight: 600",
+                              subset=["ppap_status"])
+    return styler, config
 
 
 AWARD_HEADERS = {
     "award_id": "Award", "account": "OEM / account", "segment": "Segment", "platform": "Platform",
     "powertrain": "Powertrain", "award_date": "Award date", "sop_date": "SOP", "eop_date": "EOP",
-    "lifetime_value": "Lifetime value (US$)", "remaining_backlog": "Remaining backlog (US$)",
+    "lifetime_value": "Lifetime value", "remaining_backlog": "Remaining backlog",
     "status": "Status", "ppap_status": "PPAP", "apqp_phase": "APQP phase",
 }
+AWARD_MONEY = ("lifetime_value", "remaining_backlog")
+AWARD_DATES = ("award_date", "sop_date", "eop_date")
+# the columns a reader needs first; the rest sit behind the page's "all columns" expander
+AWARD_LEAD = ("award_id", "account", "platform", "powertrain", "sop_date", "remaining_backlog", "status")
 
 
-def awards_for_display(df: pd.DataFrame, cfg: AppConfig) -> pd.DataFrame:
-    """Codes in words and readable headers (the table on screen and the CSV download)."""
-    out = df.assign(segment=df.segment.map(lambda s: cfg.label("segments", s)),
-                    powertrain=df.powertrain.map(lambda p: cfg.label("powertrains", p)),
-                    status=df.status.map(words), ppap_status=df.ppap_status.map(words))
-    return out.rename(columns=AWARD_HEADERS)
+def awards_labelled(df: pd.DataFrame, cfg: AppConfig) -> pd.DataFrame:
+    """Awards with codes as their labels (config/labels.yaml)."""
+    return df.assign(segment=df.segment.map(lambda s: cfg.label("segments", s)),
+                     powertrain=df.powertrain.map(lambda p: cfg.label("powertrains", p)),
+                     status=df.status.map(lambda s: cfg.label("award_statuses", s)),
+                     ppap_status=df.ppap_status.map(lambda s: cfg.label("ppap_statuses", s)))
 
 
 def awards_csv(df: pd.DataFrame, cfg: AppConfig) -> bytes:
-    return people_csv(awards_for_display(df, cfg))
+    """The awards as a CSV for people, the way the table reads: labels, money in one unit per column
+    (named in the header, one decimal) and dates as 31 Oct 2026."""
+    out = awards_labelled(df, cfg)
+    for column in AWARD_MONEY:
+        divisor, suffix = formatting.money_unit(out[column].dropna().tolist())
+        out[column] = (out[column] / divisor).round(1 if suffix else 0)
+        out = out.rename(columns={column: f"{AWARD_HEADERS[column]} (${suffix})"})
+    for column in AWARD_DATES:
+        out[column] = out[column].map(lambda d: formatting.date(pd.Timestamp(d)) if pd.notna(d) else formatting.DASH)
+    return people_csv(out.rename(columns=AWARD_HEADERS))

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import streamlit as st
 from sqlalchemy.engine import Engine
@@ -130,39 +132,159 @@ def dataset_counts(url: str, version: str) -> dict[str, int]:
         return counts(conn)
 
 
-def check_folder(url: str, folder, mode: str):  # noqa: ANN001, ANN201 - Path, ImportPlan
-    """Check contract CSVs in ``folder`` without writing (raises ImportRejected): what the import would do."""
+# ---- import, export, backups (the Data page) -------------------------------------------------------
+def upload_limits():  # noqa: ANN201 - uploads.Limits
+    """The Data page's upload limits (``rules.yaml`` ``import``)."""
+    from revops_core.uploads import Limits
+
+    rules = config().rules.import_
+    return Limits.from_mb(rules.max_upload_mb, rules.max_unzipped_mb)
+
+
+def presets() -> tuple[dict, list[str]]:
+    """Every mapping preset of the config folder in use (read each time: the editor adds presets), and
+    the problems of those that cannot be used."""
+    from revops_core.mapping import load_presets, mappings_dir
+
+    return load_presets(mappings_dir())
+
+
+def save_preset(preset, name: str):  # noqa: ANN001, ANN201 - mapping.Preset, Path
+    """Save a new preset in the config folder's ``mappings/`` (raises ``MappingError``)."""
+    from revops_core.mapping import mappings_dir, save_preset as write
+
+    return write(preset, name, mappings_dir())
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Uploads staged (and CRM exports mapped) into ``folder``, ready for a check or an import."""
+
+    folder: Path
+    datasets: tuple[str, ...]
+    backup: bool
+    warnings: tuple[str, ...]
+    problems: tuple[str, ...]
+    labels: dict[str, str]
+
+
+def prepare_uploads(files, tmp: Path, chosen: dict[str, str | None]) -> Prepared:  # noqa: ANN001 - UploadedFiles
+    """Stage the uploads into ``tmp`` under contract names only and map each CRM export with its preset.
+
+    ``chosen`` maps an upload's shown name to the preset picked on the page (None: not imported);
+    a CRM export found inside a ZIP takes the preset its header fits.
+    """
+    from revops_core.mapping import detect, map_sources
+    from revops_core.uploads import stage
+
+    folder, sources = tmp / "files", tmp / "sources"
+    folder.mkdir()
+    sources.mkdir()
+    for up in files:
+        up.seek(0)
+    staged = stage(((up.name, up) for up in files), folder, upload_limits(), sources)
+    known, _ = presets()
+
+    def preset_of(source) -> tuple | None:  # noqa: ANN001 - uploads.Source
+        name = chosen[source.shown] if source.shown in chosen else detect(source.header, known)
+        return (name, known[name]) if name in known else None
+
+    mapped = map_sources([(s, preset_of(s)) for s in staged.sources], folder, staged.datasets)
+    return Prepared(folder, staged.datasets + mapped.datasets, bool(staged.backup_files),
+                    staged.warnings + mapped.warnings, staged.problems + mapped.problems,
+                    {**staged.labels, **mapped.labels})
+
+
+def _import_options(labels: dict[str, str] | None, progress) -> dict:  # noqa: ANN001 - callable
+    cfg = config()
+    return {"journeys": cfg.rules.ecosystem.journeys, "max_amount": cfg.rules.import_.max_amount,
+            "labels": labels, "progress": progress}
+
+
+def check_folder(url: str, folder, mode: str, labels: dict[str, str] | None = None,  # noqa: ANN001, ANN201
+                 progress=None):  # noqa: ANN001 - Path, ImportPlan, callable
+    """Check a staged folder without writing (raises ImportRejected): what the import would do."""
     from revops_core.importer import check_folder as run_check
 
-    cfg = config()
-    return run_check(engine(url), folder, mode=mode, journeys=cfg.rules.ecosystem.journeys,
-                     max_amount=cfg.rules.import_.max_amount)
+    return run_check(engine(url), folder, mode=mode, **_import_options(labels, progress))
 
 
-def import_folder(url: str, folder, mode: str):  # noqa: ANN001, ANN201 - Path, ImportReport
-    """Import contract CSVs from ``folder`` (raises ImportRejected); clears caches on success."""
+def import_folder(url: str, folder, mode: str, labels: dict[str, str] | None = None,  # noqa: ANN001, ANN201
+                  progress=None):  # noqa: ANN001 - Path, ImportReport, callable
+    """Import a staged folder, or restore a backup (raises ImportRejected); clears caches on success."""
     from revops_core.importer import import_folder as run_import
 
-    cfg = config()
-    report = run_import(engine(url), folder, mode=mode, journeys=cfg.rules.ecosystem.journeys,
-                        max_amount=cfg.rules.import_.max_amount)
+    report = run_import(engine(url), folder, mode=mode, **_import_options(labels, progress))
     st.cache_data.clear()
     return report
 
 
-def export_zip(url: str) -> bytes:
-    """Every dataset as contract CSVs in one ZIP archive."""
-    import io
-    import tempfile
-    import zipfile
-    from pathlib import Path
+@dataclass(frozen=True)
+class UploadCheck:
+    """What checking (or importing) uploads found: the plan (or import report), or the problems with
+    their validation report; the warnings either way. ``nothing``: no upload holds anything to import."""
 
-    from revops_core.exporter import export_folder
+    warnings: tuple[str, ...]
+    result: object | None = None         # importer.ImportPlan or importer.ImportReport
+    problems: tuple[str, ...] = ()
+    report: tuple = ()                   # importer.ReportLine
+    nothing: bool = False
+
+
+def _rejected(warnings: tuple[str, ...], exc: Exception) -> UploadCheck:
+    from revops_core.importer import plain_report
+
+    problems = tuple(getattr(exc, "problems", ()))
+    report = tuple(getattr(exc, "report", ())) or plain_report(problems)
+    return UploadCheck(warnings + tuple(getattr(exc, "warnings", ())), None, problems, report)
+
+
+def run_uploads(url: str, files, mode: str, chosen: dict[str, str | None], write: bool,  # noqa: ANN001
+                progress=None) -> UploadCheck:  # noqa: ANN001 - callable
+    """Stage and map the uploads in a temporary folder, then check them (``write`` False) or import them."""
+    import tempfile
+
+    from revops_core.errors import ImportRejected
+    from revops_core.importer import plain_report
+
+    with tempfile.TemporaryDirectory(prefix="autorevops-upload-") as tmp:
+        prepared = prepare_uploads(files, Path(tmp), chosen)
+        if prepared.problems:
+            return UploadCheck(prepared.warnings, None, prepared.problems, plain_report(prepared.problems))
+        if not prepared.datasets and not prepared.backup:
+            return UploadCheck(prepared.warnings, nothing=True)
+        run = import_folder if write else check_folder
+        try:
+            return UploadCheck(prepared.warnings, run(url, prepared.folder, mode, prepared.labels, progress))
+        except ImportRejected as exc:
+            return _rejected(prepared.warnings, exc)
+
+
+def export_zip(url: str) -> bytes:
+    """A complete backup (every table, with its manifest) as one ZIP archive."""
+    import io
+    from datetime import datetime
+
+    from revops_core.exporter import export_zip as write_zip
 
     buffer = io.BytesIO()
-    with tempfile.TemporaryDirectory() as tmp:
-        export_folder(engine(url), Path(tmp))
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-            for file in sorted(Path(tmp).glob("*.csv")):
-                zf.write(file, file.name)
+    write_zip(engine(url), buffer, datetime.now())
     return buffer.getvalue()
+
+
+@st.cache_data(show_spinner=False)
+def inventory(url: str, version: str) -> list:
+    """Every contract dataset's row count and latest date (``backup.inventory``)."""
+    from revops_core.backup import inventory as read
+
+    with engine(url).connect() as conn:
+        return read(conn)
+
+
+@st.cache_data(show_spinner=False)
+def product_counts(url: str, version: str) -> dict[str, int]:
+    """Row count of every product table a backup holds."""
+    from revops_core.backup import table_counts
+
+    with engine(url).connect() as conn:
+        return table_counts(conn)

@@ -48,3 +48,61 @@ def sidebar_filters(url: str, latest: date, segments_shown: bool = True) -> Filt
 def get() -> Filters:
     """The filters drawn by the entry script (``app.py``) for this run."""
     return st.session_state[_KEY]
+
+
+# --- page controls kept in the URL --------------------------------------------------------------
+# A page binds its view controls to the URL (``bind="query-params"``, the key is the parameter),
+# so a shared link reopens that view. Streamlit silently drops a value from a link that its widget
+# cannot take; ``link_notice`` tells the reader which ones, like the scenario page does.
+
+@dataclass(frozen=True)
+class Bound:
+    """One URL-bound control: its key, its label, and the values a link may give it (the options as
+    the widget writes them), or a date range for a date input; ``many`` for a multiselect."""
+
+    key: str
+    label: str
+    options: tuple[str, ...] = ()
+    many: bool = False
+    dates: tuple[date, date] | None = None
+
+    def problem(self, raw: str) -> str | None:
+        """Why a link's value ``raw`` cannot be used (None when it can)."""
+        if self.dates is not None:
+            return _date_problem(raw, self.dates)
+        if raw in self.options:
+            return None
+        shown = ", ".join(self.options[:8]) + (", …" if len(self.options) > 8 else "")
+        return f"is not one of {shown}" if self.options else "is not available here"
+
+
+def _date_problem(raw: str, span: tuple[date, date]) -> str | None:
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        return "is not a date (YYYY-MM-DD)"
+    low, high = span
+    return None if low <= day <= high else f"is not between {low.isoformat()} and {high.isoformat()}"
+
+
+def link_problems(query: dict[str, list[str]], controls: list[Bound]) -> list[str]:
+    """The values in ``query`` (parameter -> values) that ``controls`` cannot take, in words:
+    ``Period = '2031Q9' is not one of 2026Q4, …; the default is shown``."""
+    problems = []
+    for control in controls:
+        values = query.get(control.key, [])
+        tail = "; left out" if control.many else "; the default is shown"
+        for raw in [v for v in values if v] if control.many else values[-1:]:
+            why = control.problem(raw)
+            if why:
+                problems.append(f"{control.label} = {raw!r} {why}{tail}")
+    return problems
+
+
+def link_notice(controls: list[Bound]) -> None:
+    """Warn about the link's values the page's bound controls cannot take (call before drawing them)."""
+    query = {key: st.query_params.get_all(key) for key in st.query_params}
+    problems = link_problems(query, controls)
+    if problems:
+        st.warning("Some settings in this link could not be used:\n\n" + "\n".join(f"- {p}" for p in problems),
+                   icon=":material/link_off:")

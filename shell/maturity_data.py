@@ -5,7 +5,7 @@ from datetime import date
 
 import streamlit as st
 
-from revops_core import access, maturity
+from revops_core import access, formatting, maturity
 from revops_core.config import config_dir
 from revops_core.queries import maturity as q
 from revops_core.queries.common import EVERYTHING, Scope
@@ -52,3 +52,13 @@ def save(url: str, org_unit: str, assessed_on: date, stages: dict[str, int],
     on, so every cached read above refreshes."""
     with data.engine(url).begin() as conn:
         return q.save_assessment(conn, org_unit, assessed_on, stages, evidence)
+
+
+def score_delta(delta: float | None) -> dict[str, object]:
+    """``st.metric`` delta arguments for a change of the assessment score: signed to two decimals,
+    or "no change" without arrow or colour when it rounds to zero."""
+    if delta is None:
+        return {"delta": None}
+    if formatting.is_no_change("score", delta):
+        return {"delta": formatting.NO_CHANGE, "delta_color": "off", "delta_arrow": "off"}
+    return {"delta": f"{delta:+.2f}"}

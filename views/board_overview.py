@@ -9,8 +9,8 @@ from revops_core import bands, formatting
 from revops_core.contract import CERTIFICATIONS
 from revops_core.queries.common import change
 from revops_core.risks import ev_test_words, risk_scores
-from shell import certifications_data, data, filters, tables
-from shell.tiles import BADGE, tile, verdict_tile
+from shell import certifications_data, data, filters, records, tables
+from shell.tiles import band_words, tile, verdict_tile
 
 f = filters.get()
 cfg = data.config()
@@ -21,8 +21,9 @@ history = list(zip(trend, data.playbook_trend(f.url, f.version, f.as_of))) + [(m
 prev = trend[-1] if trend else None
 
 st.title("Board overview")
-st.caption(f"As of **{f.as_of:%d %B %Y}** · TTM = the twelve months to that date · "
-           f"changes compare with the previous quarter end ({prev.as_of:%d %b %Y})" if prev else "")
+st.caption(f"As of **{formatting.date(f.as_of)}** · TTM = the twelve months to that date · "
+           f"changes compare with the previous quarter end ({formatting.date(prev.as_of)}) · a metric without a "
+           "playbook benchmark is held to the board's plan (config rules.yaml)" if prev else "")
 
 # Alert banner (config/alerts.yaml), the same alerts as ``python -m revops_core alerts``.
 firing = certifications_data.firing_alerts(f.url, f.version, f.as_of)
@@ -68,8 +69,8 @@ LABELS = {"win_rate": "Win rate (all segments)", "pipeline_coverage": "OEM pipel
 SEGMENT_OF = {"pipeline_coverage": "OEM"}  # tiles whose band is the segment's
 esa_reference = (cfg.benchmarks.metrics["esa_lift"].target or (None, None))[0]
 NOTES = {
-    "revenue_run_rate": f"{formatting.money(pb.revenue_run_rate.ytd)} recognised January to {f.as_of:%B %Y}, "
-                        f"× 12 / {pb.revenue_run_rate.months} months",
+    "revenue_run_rate": f"{formatting.money(pb.revenue_run_rate.ytd)} recognised January to "
+                        f"{formatting.month(f.as_of)}, × 12 / {pb.revenue_run_rate.months} months",
     "esa_lift": f"Win rate {formatting.percent(pb.esa_lift.with_esa)} with an E-SA, "
                 f"{formatting.percent(pb.esa_lift.without_esa)} without (OEM + Tier-1, TTM)"
                 + (f"; reference line +{formatting.percent(esa_reference, 0)}" if esa_reference is not None else ""),
@@ -84,7 +85,7 @@ def ev_test_tile() -> None:
     verdict_tile(cfg.metric_label("ev_mix_sustained"), "Sustained" if test.sustained else "Not sustained",
                  status, ev_test_words(test), [v for _, v in test.quarters],
                  help_text="EV revenue mix (TTM) at each quarter end: "
-                           + ", ".join(f"{d:%d %b %Y} {formatting.percent(v)}" for d, v in test.quarters))
+                           + ", ".join(f"{formatting.date(d)} {formatting.percent(v)}" for d, v in test.quarters))
 
 
 st.subheader("Board metrics")
@@ -97,43 +98,50 @@ for start in range(0, len(TILES), 4):
                 continue
             value, previous, values = series(getter)
             tile(cfg, key, value, previous, values, segment=SEGMENT_OF.get(key), label=LABELS.get(key),
-                 higher_is_better=up, note=NOTES.get(key))
+                 higher_is_better=up, note=NOTES.get(key), as_of=f.as_of)
 
 st.subheader("By segment")
-st.caption("The segments chosen in the sidebar; change against the previous quarter end "
-           f"({trend[-1].as_of:%d %b %Y})." if trend else "The segments chosen in the sidebar.")
+st.caption("The segments chosen in the sidebar, each figure against its benchmark or the board's plan.")
 before = trend[-1] if trend else None
-rows = []
+rows, changes = [], []
 for seg in f.segments:
     cov = m.coverage_detail.get(seg)
-    cov_band = bands.evaluate(cfg, "pipeline_coverage", m.pipeline_coverage[seg], seg)
-    cyc_band = bands.evaluate(cfg, "sales_cycle_days", m.sales_cycle_days[seg], seg)
+    win_band, cov_band, cyc_band = (bands.evaluate(cfg, key, getattr(m, key)[seg], seg, f.as_of)
+                                    for key in ("win_rate", "pipeline_coverage", "sales_cycle_days"))
     rows.append({
         "Segment": cfg.label("segments", seg),
-        "Win rate": formatting.percent(m.win_rate[seg]),
-        "Win rate vs last quarter": formatting.signed_delta(
-            "percent", None if before is None else change(m.win_rate[seg], before.win_rate[seg])),
+        "Win rate": formatting.percent(m.win_rate[seg]), "Win-rate band": band_words(win_band),
         "Pipeline coverage": "quota met" if cov and cov.quota_met else formatting.ratio(m.pipeline_coverage[seg]),
-        "Coverage band": f"{BADGE[cov_band.status][1]}: {cov_band.label}",
-        "Coverage vs last quarter": formatting.signed_delta(
-            "ratio", None if before is None else change(m.pipeline_coverage[seg], before.pipeline_coverage[seg])),
-        "Sales cycle": formatting.days(m.sales_cycle_days[seg]),
-        "Cycle band": f"{BADGE[cyc_band.status][1]}: {cyc_band.label}",
+        "Coverage band": band_words(cov_band),
+        "Sales cycle": formatting.days(m.sales_cycle_days[seg]), "Cycle band": band_words(cyc_band),
     })
-tables.show(pd.DataFrame(rows), hide_index=True, width="stretch")
+    changes.append({
+        "Segment": cfg.label("segments", seg),
+        "Win rate": formatting.signed_delta(
+            "percent", None if before is None else change(m.win_rate[seg], before.win_rate[seg])),
+        "Pipeline coverage": formatting.signed_delta(
+            "ratio", None if before is None else change(m.pipeline_coverage[seg], before.pipeline_coverage[seg])),
+    })
+PINNED = {"Segment": st.column_config.Column("Segment", pinned=True)}
+tables.show(pd.DataFrame(rows), hide_index=True, width="stretch", column_config=PINNED)
+if before is not None:
+    with st.expander(f"Change against the previous quarter end ({formatting.date(before.as_of)})"):
+        tables.show(pd.DataFrame(changes), hide_index=True, width="stretch", column_config=PINNED)
 
 st.subheader("Certifications")
 cert_rows = []
 for code in CERTIFICATIONS:
     c = m.certifications[code]
     state = ("Expiring soon" if c.expiring_soon else "Valid") if c.valid_at_D else "Not valid"
-    cert_rows.append({"Certification": cfg.label("certifications", code), "Status": c.status.replace("_", " ").title(),
-                      "Valid at as-of date": state, "Expires": c.expiry_date.isoformat() if c.expiry_date else "—"})
+    cert_rows.append({"Certification": cfg.label("certifications", code),
+                      "Status": cfg.label("certification_statuses", c.status),
+                      "At the as-of date": state, "Expires": c.expiry_date})
 valid = sum(1 for c in m.certifications.values() if c.valid_at_D)
 soon = sum(1 for c in m.certifications.values() if c.expiring_soon)
 st.caption(f"{valid} of {len(CERTIFICATIONS)} certifications valid at the as-of date; {soon} expiring within "
            f"{cfg.rules.expiring_soon_days} days.")
-tables.show(pd.DataFrame(cert_rows), hide_index=True, width="stretch")
+tables.show(pd.DataFrame(cert_rows), dates=["Expires"], hide_index=True, width="stretch",
+            placeholder=formatting.DASH)
 
 st.subheader("The Monday-morning move")
 scores = risk_scores(m, data.schedule(f.url, f.version, f.as_of), cfg, ev_test=pb.ev_mix_sustained)
@@ -156,4 +164,4 @@ for mode in data.failure_modes(f.url, f.version, f.as_of):
         st.badge(word, color=color)
         st.write(mode.figure)
         if len(mode.records):
-            tables.show(mode.records, hide_index=True, width="stretch")
+            records.show_failure_records(mode.key, mode.records, cfg)

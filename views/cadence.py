@@ -5,11 +5,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from revops_core import formatting
+from revops_core import chart_theme, formatting
 from revops_core.cadence import MISSING_ESA, MonthlyReconciliation, WeeklyHuddle
-from revops_core.contract import CERTIFICATIONS
-from shell import cadence_data, charts, data, filters, tables
-from shell.tiles import tile
+from revops_core.contract import CERTIFICATIONS, SEGMENTS
+from shell import cadence_data, charts, data, filters, records, tables
+from shell.tiles import delta_args, tile
 
 f = filters.get()
 cfg = data.config()
@@ -31,7 +31,7 @@ PRINT_CSS = """<style>
 st.html(PRINT_CSS)
 
 st.title("Operating cadence")
-st.caption(f"As of **{f.as_of:%d %B %Y}**. An opportunity is open when its status is open and it was created "
+st.caption(f"As of **{formatting.date(f.as_of)}**. An opportunity is open when its status is open and it was created "
            "on or before the as-of date.")
 
 
@@ -48,7 +48,7 @@ def pipeline_table(rows: tuple, with_stage: bool = False) -> pd.DataFrame:  # no
 def huddle_tiles(h: WeeklyHuddle) -> None:
     c1, c2, c3, c4 = st.columns(4)
     with c1:
-        tile(cfg, "esa_ratio", h.esa_ratio, None, [])
+        tile(cfg, "esa_ratio", h.esa_ratio, None, [], as_of=h.as_of)
     with c2, st.container(border=True):
         st.metric("Deals per E-SA", formatting.ratio_plain(h.opportunities_per_esa),
                   help="Open opportunities per active E-SA: open OEM and Tier-1 opportunities / active E-SAs.")
@@ -78,14 +78,15 @@ def top_oem(h: WeeklyHuddle) -> None:
         st.badge(f"E-SA assigned: all {len(top)} deals have an E-SA owner", color="green")
     table = pd.DataFrame({
         "Opportunity": top["name"].where(top["name"].notna(), top["opportunity_id"]),
-        "Account": top["account"], "Stage": top["stage"],
-        "Close date": [f"{d:%d %b %Y}" + (" (passed)" if late else "") for d, late in
+        "Account": top["account"].map(formatting.text), "Stage": top["stage"].map(formatting.text),
+        "Close date": [formatting.date(d) + (" (passed)" if late else "") for d, late in
                        zip(top["close_date"], top["close_date_passed"])],
-        "Amount": top["amount"].map(formatting.money),
-        "Owner": top["owner"],
-        "E-SA": [f"⚠ {v}" if v == MISSING_ESA else v for v in top["esa_status"]],
+        "Amount": top["amount"],
+        "Owner": top["owner"].map(formatting.text),
+        "E-SA": [f"⚠ {v}" if v == MISSING_ESA else formatting.text(v) for v in top["esa_status"]],
     })
-    tables.show(table, hide_index=True, width="stretch", height=38 + 35 * len(table))
+    tables.show(table, money=["Amount"], hide_index=True, width="stretch", height=38 + 35 * len(table),
+                column_config={"Opportunity": st.column_config.Column("Opportunity", pinned=True)})
 
 
 def pipelines(h: WeeklyHuddle) -> None:
@@ -102,17 +103,25 @@ def pipelines(h: WeeklyHuddle) -> None:
         if not h.dealer_fleet_pipeline:
             st.info("No open dealer + aftermarket or fleet opportunities for the selected segments.")
             return
-        df = pd.DataFrame([{"Segment": segment_label(r.segment), "Stage": r.stage, "amount": r.amount,
-                            "opportunities": r.opportunities} for r in h.dealer_fleet_pipeline])
-        chart = (alt.Chart(df, title="Open dealer + fleet pipeline by stage (US$)", height=300).mark_bar().encode(
-            x=alt.X("amount:Q", title="Open pipeline (US$)", axis=charts.MONEY_AXIS),
-            y=alt.Y("Stage:N", title=None, axis=alt.Axis(labelLimit=220)), yOffset=alt.YOffset("Segment:N"),
-            color=alt.Color("Segment:N", title=None),
-            tooltip=["Segment:N", "Stage:N", alt.Tooltip("amount:Q", title="Open pipeline", format="$,.0f"),
-                     alt.Tooltip("opportunities:Q", title="Opportunities")]))
-        st.altair_chart(chart, width="stretch")
+        st.altair_chart(dealer_fleet_chart(h), width="stretch")
         st.caption(" · ".join(f"{segment_label(t.segment)}: {formatting.money(t.amount)} in "
                               f"{t.opportunities:,} opportunities" for t in h.dealer_fleet_totals))
+
+
+def dealer_fleet_chart(h: WeeklyHuddle) -> alt.Chart:
+    """Open dealer + fleet pipeline, stages in funnel order (config), segments in their colours."""
+    df = pd.DataFrame([{"Segment": segment_label(r.segment), "Stage": r.stage, "amount": r.amount,
+                        "opportunities": r.opportunities} for r in h.dealer_fleet_pipeline])
+    shown = [s for s in SEGMENTS if any(r.segment == s for r in h.dealer_fleet_pipeline)]
+    names = [segment_label(s) for s in shown]
+    colors = alt.Scale(domain=names, range=[chart_theme.SEGMENT_COLORS[s] for s in shown])
+    return alt.Chart(df, title="Open dealer + fleet pipeline by stage (US$)", height=300).mark_bar().encode(
+        x=alt.X("amount:Q", title="Open pipeline (US$)", axis=charts.MONEY_AXIS),
+        y=alt.Y("Stage:N", title=None, sort=cfg.rules.ordered_stages(df.Stage), axis=alt.Axis(labelLimit=220)),
+        yOffset=alt.YOffset("Segment:N", sort=names),
+        color=alt.Color("Segment:N", title=None, sort=names, scale=colors),
+        tooltip=["Segment:N", "Stage:N", alt.Tooltip("amount:Q", title="Open pipeline", format="$,.0f"),
+                 alt.Tooltip("opportunities:Q", title="Opportunities")])
 
 
 def eco_queue(h: WeeklyHuddle) -> None:
@@ -121,11 +130,7 @@ def eco_queue(h: WeeklyHuddle) -> None:
     if q.empty:
         st.info("No engineering change order is waiting for a decision at the as-of date.")
         return
-    tables.show(pd.DataFrame({
-        "ECO": q["eco_id"], "Award": q["award_id"], "Account": q["account"], "Platform": q["platform"],
-        "Status": q["status"].str.title(), "Requested": [f"{d:%d %b %Y}" for d in q["requested_date"]],
-        "Age": q["age_days"].map(lambda v: f"{v:,} days"), "Revenue change": q["revenue_delta"].map(formatting.money),
-    }), hide_index=True, width="stretch", height=min(38 + 35 * len(q), 420))
+    records.show(q, cfg, statuses="eco_statuses")
     st.caption(f"{len(q)} open ECOs, oldest first (requested, not decided by the as-of date; at most 200 shown).")
 
 
@@ -133,16 +138,17 @@ def backlog_and_awards(r: MonthlyReconciliation) -> None:
     a = r.awards
     c1, c2, c3 = st.columns(3)
     with c1, st.container(border=True):
-        st.metric("Backlog", formatting.money(r.backlog), delta=formatting.signed_delta("money", r.backlog_change),
-                  delta_description=f"vs {r.previous_month_end:%d %b %Y}")
-        st.caption(f"Backlog at the previous month end ({r.previous_month_end:%d %b %Y}): "
+        st.metric("Backlog", formatting.money(r.backlog), **delta_args("money", r.backlog_change),
+                  delta_description=f"vs {formatting.date(r.previous_month_end)}")
+        st.caption(f"Backlog at the previous month end ({formatting.date(r.previous_month_end)}): "
                    f"{formatting.money(r.backlog_previous)}.")
     with c2, st.container(border=True):
         st.metric(f"Awards won in {a.quarter} to date", formatting.money(a.won))
-        st.caption(f"{a.awards} award{'s' if a.awards != 1 else ''} dated {a.start:%d %b} – {r.as_of:%d %b %Y}, "
+        st.caption(f"{a.awards} award{'s' if a.awards != 1 else ''} dated {formatting.date(a.start)} – "
+                   f"{formatting.date(r.as_of)}, "
                    "lifetime value, cancelled awards excluded.")
     with c3, st.container(border=True):
-        st.metric(f"Awards target {a.quarter}", formatting.money(a.target) if a.target else "n/a")
+        st.metric(f"Awards target {a.quarter}", formatting.money(a.target) if a.target else formatting.NA)
         words = {"met": ("green", "Target met"), "on_pace": ("green", "On pace"),
                  "behind": ("red", "Behind pace"), "no_target": ("gray", "No target")}[a.pace]
         st.badge(f"{words[1]}: {formatting.percent(a.attainment)} of target" if a.attainment is not None
@@ -158,11 +164,12 @@ def eco_revenue(r: MonthlyReconciliation) -> None:
     if not count:
         st.info("No ECO was approved in the twelve months to the as-of date.")
         return
-    t["Month"] = t["month"].dt.strftime("%b %y")
-    chart = (alt.Chart(t, title="Approved ECO revenue by month of decision (US$)", height=280).mark_bar().encode(
+    t["Month"] = t["month"].map(formatting.month)
+    chart = (alt.Chart(t, title="Approved ECO revenue by month of decision (US$)", height=280)
+             .mark_bar(color=chart_theme.BLUE).encode(
         x=alt.X("Month:N", title="Month", sort=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("approved_revenue:Q", title="US$", axis=charts.MONEY_AXIS),
-        tooltip=[alt.Tooltip("month:T", title="Month", format="%B %Y"),
+        tooltip=[alt.Tooltip("month:T", title="Month", format="%b %Y"),
                  alt.Tooltip("approved_revenue:Q", title="Approved revenue", format="$,.0f"),
                  alt.Tooltip("approved_ecos:Q", title="Approved ECOs")]))
     st.altair_chart(chart, width="stretch")
@@ -179,10 +186,9 @@ def certifications(r: MonthlyReconciliation) -> None:
         c = r.certifications[code]
         color, word = CERT_STATE["soon" if c.expiring_soon else "valid" if c.valid_at_D else "invalid"]
         badges.append(f":{color}-badge[{cfg.label('certifications', code)}: {word}]")
-        rows.append({"Certification": cfg.label("certifications", code), "Status": c.status.replace("_", " ").title(),
-                     "At the as-of date": word,
-                     "Expires": f"{c.expiry_date:%d %b %Y}" if c.expiry_date else "—",
-                     "Next audit": f"{c.next_audit_date:%d %b %Y}" if c.next_audit_date else "—"})
+        rows.append({"Certification": cfg.label("certifications", code),
+                     "Status": cfg.label("certification_statuses", c.status), "At the as-of date": word,
+                     "Expires": formatting.date(c.expiry_date), "Next audit": formatting.date(c.next_audit_date)})
     st.markdown(" ".join(badges))
     st.table(pd.DataFrame(rows).set_index("Certification"))
     st.caption(f"Expiring soon: valid at the as-of date and expiring within {cfg.rules.expiring_soon_days} days.")
@@ -198,7 +204,7 @@ with weekly:
 with monthly:
     st.caption("Use your browser's Print (Ctrl/Cmd+P) for a clean page: the sidebar and toolbar are left out.")
     r = cadence_data.reconciliation(f.url, f.version, f.as_of)
-    st.subheader(f"Monthly reconciliation — {f.as_of:%B %Y}")
+    st.subheader(f"Monthly reconciliation — {formatting.month(f.as_of)}")
     st.markdown("**Backlog and awards**")
     backlog_and_awards(r)
     eco_revenue(r)

@@ -6,57 +6,41 @@ from __future__ import annotations
 from datetime import date
 
 import altair as alt
-import pandas as pd
 import streamlit as st
 
 from revops_core import formatting
-from revops_core.certifications import STATES, default_renewal
+from revops_core.certifications import default_renewal
 from revops_core.contract import CERTIFICATIONS
 from revops_core.errors import ScenarioError
-from shell import certifications_data as cd, tables
-from shell import charts, data, filters
+from shell import certifications_data as cd
+from shell import charts, data, filters, records, tables
+from shell.tiles import delta_args
 
 f = filters.get()
 cfg = data.config()
 segments = cd.segment_arg(f.segments)
 cert_label = {code: cfg.label("certifications", code) for code in CERTIFICATIONS}
-CHART_COLORS = {"green": "#2e7d32", "orange": "#ed8c00", "red": "#c62828", "blue": "#1f5aa6", "gray": "#757575"}
 DATE_RANGE = (date(2000, 1, 1), date(2060, 12, 31))
 SEVERITY = {"red": ("red", "Triggered"), "amber": ("orange", "Watch"), "green": ("green", "Clear")}
-COLUMNS = {
-    "opportunity_id": "Opportunity", "account": "Account", "segment": "Segment", "product": "Product",
-    "stage": "Stage", "amount": st.column_config.NumberColumn("Amount", format="dollar", step=1),
-    "close_date": st.column_config.DateColumn("Expected close"), "owner": "Owner", "blocked_by": "Blocked by",
-    "award_id": "Award", "platform": "Platform", "powertrain": "Powertrain",
-    "sop_date": st.column_config.DateColumn("SOP"), "ppap_status": "PPAP status", "apqp_phase": "APQP phase",
-    "lifetime_value": st.column_config.NumberColumn("Lifetime value", format="dollar", step=1),
-    "product_id": "Product ID",
-    "oem_amount": st.column_config.NumberColumn("OEM pipeline + won", format="dollar", step=1),
-    "dealer_amount": st.column_config.NumberColumn("Dealer pipeline + won", format="dollar", step=1),
-    "oem_deals": "OEM deals", "dealer_deals": "Dealer deals",
-    "backlog": st.column_config.NumberColumn("Backlog", format="dollar", step=1),
-}
+ANY = "any certification"
+DRILL_LEAD = ("opportunity_id", "account", "product", "blocked_by", "amount", "close_date", "stage")
 
 
-def labelled(frame: pd.DataFrame) -> pd.DataFrame:
-    """Codes shown as their config labels (segments, powertrains, statuses)."""
-    out = frame.copy()
-    if "segment" in out:
-        out["segment"] = out["segment"].map(lambda s: cfg.label("segments", s))
-    if "powertrain" in out:
-        out["powertrain"] = out["powertrain"].map(lambda p: cfg.label("powertrains", p))
-    if "ppap_status" in out:
-        out["ppap_status"] = out["ppap_status"].map(lambda s: str(s).replace("_", " ").capitalize())
-    return out
-
-
-def when(day, prefix: str) -> str:  # noqa: ANN001 - date | None
-    return f"{prefix} {day:%d %b %Y}" if day else f"{prefix}: none recorded"
+def when(day: date | None, prefix: str) -> str:
+    return f"{prefix} {formatting.date(day)}" if day else f"{prefix}: none recorded"
 
 
 st.title("Certifications & risks")
-st.caption(f"Certification status as of **{f.as_of:%d %B %Y}**. An open opportunity is blocked when a "
+st.caption(f"Certification status as of **{formatting.date(f.as_of)}**. An open opportunity is blocked when a "
            "certification it needs under the rules is not valid on its expected close date.")
+
+summary = cd.gates(f.url, f.version, segments)
+filters.link_notice([
+    filters.Bound("cert_drill", "Opportunities blocked by",
+                  (ANY, *(cert_label[g.certification] for g in summary.gates if g.count))),
+    filters.Bound("cert_what_if_cert", "Certification renewed", tuple(cert_label.values())),
+    filters.Bound("cert_what_if_date", "Renewed by", dates=DATE_RANGE),
+    filters.Bound("cert_what_if_expiry", "New expiry", dates=DATE_RANGE)])
 
 # --- status matrix -----------------------------------------------------------------------------
 st.subheader("Certification status")
@@ -75,12 +59,11 @@ for chunk in (rows[:4], rows[4:]):
             audit = when(row.next_audit_date, "Next audit")
             if row.days_to_audit is not None:
                 audit += f" (in {row.days_to_audit:,} days)" if row.days_to_audit >= 0 else " (date passed)"
-            st.caption(f"{expiry}  \n{audit}  \nScope: {row.scope or '—'}")
+            st.caption(f"{expiry}  \n{audit}  \nScope: {formatting.text(row.scope)}")
 st.caption(f"Expiring soon = valid at the as-of date and expiring within {cfg.rules.expiring_soon_days} days.")
 
 # --- blocked pipeline per certification ---------------------------------------------------------
 st.subheader("Open pipeline blocked by certifications")
-summary = cd.gates(f.url, f.version, segments)
 if segments is not None:
     st.caption("Selected segments only: " + ", ".join(cfg.label("segments", s) for s in segments) + ".")
 c1, c2, c3, c4 = st.columns(4)
@@ -90,34 +73,30 @@ c2.metric("Opportunities blocked", formatting.count(summary.total_count))
 c3.metric("Open pipeline", formatting.money(summary.open_amount))
 c4.metric("Share of open pipeline at risk", formatting.percent(summary.share_at_risk))
 
-state = {r.certification: r for r in rows}
-gate_df = pd.DataFrame([{
-    "Certification": cert_label[g.certification], "Status": state[g.certification].words,
-    "amount": g.amount, "Blocked pipeline": formatting.money(g.amount),
-    "Opportunities": formatting.count(g.count), "Why": g.reason} for g in summary.gates])
+gate_df = cd.gate_frame(summary, rows, cfg)
 if summary.total_count == 0:
     st.success("No open opportunity is blocked: every certification the open pipeline needs is valid at close.")
 else:
-    domain = [w for _, w in STATES.values()]
     chart = (alt.Chart(gate_df, title="Open pipeline blocked, by certification (US$)", height=420)
              .mark_bar().encode(
                  x=alt.X("amount:Q", title="Blocked open pipeline (US$)", axis=charts.MONEY_AXIS),
                  y=alt.Y("Certification:N", title=None, sort=[cert_label[c] for c in CERTIFICATIONS]),
-                 color=alt.Color("Status:N", title="Certification status", scale=alt.Scale(
-                     domain=domain, range=[CHART_COLORS[c] for c, _ in STATES.values()])),
+                 color=alt.Color("Block:N", title="Why it blocks", legend=alt.Legend(labelLimit=420), scale=alt.Scale(
+                     domain=list(cd.BLOCK_COLORS), range=list(cd.BLOCK_COLORS.values()))),
                  tooltip=["Certification", "Status", "Blocked pipeline", "Opportunities", "Why"]))
     st.altair_chart(chart, width="stretch")
     st.caption("An opportunity blocked by two certifications appears under each bar; the total above counts it once.")
-tables.show(gate_df.drop(columns="amount"), hide_index=True, width="stretch")
+tables.show(gate_df.drop(columns=["amount", "Block"]), hide_index=True, width="stretch",
+            column_config={"Certification": st.column_config.Column("Certification", pinned=True)})
 
 # --- drill-down -----------------------------------------------------------------------------------
 blocking = [g.certification for g in summary.gates if g.count]
 if blocking:
     choice = st.selectbox("Show the opportunities blocked by", [None, *blocking], key="cert_drill",
-                          format_func=lambda c: "any certification" if c is None else cert_label[c])
+                          bind="query-params", format_func=lambda c: ANY if c is None else cert_label[c])
     frame, total = cd.drilldown(f.url, f.version, choice, segments)
     st.caption(f"{total:,} opportunities" + (f" (largest {len(frame):,} shown)" if total > len(frame) else ""))
-    tables.show(labelled(frame), hide_index=True, width="stretch", column_config=COLUMNS)
+    records.show(frame, cfg, lead=DRILL_LEAD)
 
 # --- what-if ----------------------------------------------------------------------------------------
 st.subheader("What if a certification is renewed?")
@@ -128,12 +107,12 @@ renewal_default, expiry_default = default_renewal(f.as_of)
 biggest = max(summary.gates, key=lambda g: g.amount).certification
 w1, w2, w3 = st.columns(3)
 code = w1.selectbox("Certification renewed", list(CERTIFICATIONS), index=CERTIFICATIONS.index(biggest),
-                    format_func=cert_label.get, key="cert_what_if_cert")
+                    format_func=cert_label.get, key="cert_what_if_cert", bind="query-params")
 renewal = w2.date_input("Renewed by", value=renewal_default, key="cert_what_if_date", format="YYYY-MM-DD",
-                        min_value=DATE_RANGE[0], max_value=DATE_RANGE[1],
+                        min_value=DATE_RANGE[0], max_value=DATE_RANGE[1], bind="query-params",
                         help="Opportunities closing before this date stay blocked.")
 expiry = w3.date_input("New expiry", value=expiry_default, key="cert_what_if_expiry", format="YYYY-MM-DD",
-                       min_value=DATE_RANGE[0], max_value=DATE_RANGE[1],
+                       min_value=DATE_RANGE[0], max_value=DATE_RANGE[1], bind="query-params",
                        help="Opportunities closing after this date stay blocked.")
 try:
     result = cd.what_if(f.url, f.version, code, renewal, expiry, segments)
@@ -144,9 +123,9 @@ else:
     r1.metric("Pipeline released", formatting.money(result.released))
     r2.metric("Opportunities released", formatting.count(result.released_count))
     r3.metric("Pipeline at risk after renewal", formatting.money(result.at_risk_after),
-              delta=formatting.signed_delta("money", -result.released) if result.released else None,
-              delta_color="inverse")
-    st.caption(f"If {cert_label[code]} is renewed by {renewal:%d %b %Y} and valid until {expiry:%d %b %Y}, "
+              **delta_args("money", -result.released if result.released else None, higher_is_better=False))
+    st.caption(f"If {cert_label[code]} is renewed by {formatting.date(renewal)} and valid until "
+               f"{formatting.date(expiry)}, "
                f"{formatting.money(result.released)} of the {formatting.money(result.at_risk_now)} at risk "
                "is released.")
 
@@ -175,9 +154,9 @@ for mode in data.failure_modes(f.url, f.version, f.as_of):
         st.write(mode.figure)
         if mode.key == "ev_transition":
             st.caption("EV revenue mix (TTM) at each quarter end: "
-                       + " · ".join(f"{d:%d %b %Y} {formatting.percent(v)}" for d, v in ev_test.quarters))
+                       + " · ".join(f"{formatting.date(d)} {formatting.percent(v)}" for d, v in ev_test.quarters))
         if len(mode.records) == 0:
             st.caption("No records trigger this failure mode.")
         else:
             with st.expander(f"Records behind it ({len(mode.records):,})", expanded=mode.triggered):
-                tables.show(labelled(mode.records), hide_index=True, width="stretch", column_config=COLUMNS)
+                records.show_failure_records(mode.key, mode.records, cfg)

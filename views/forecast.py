@@ -11,23 +11,31 @@ from revops_core.pipeline_change import CATEGORIES, default_baseline, waterfall
 from shell import data, filters, tables
 from shell import forecast_data as fd
 from shell import forecast_view as view
+from shell.tiles import delta_args
 
 f = filters.get()
 cfg = data.config()
 seg_label = lambda s: cfg.label("segments", s)  # noqa: E731
 
 st.title("Forecast & pipeline change")
-st.caption(f"As of **{f.as_of:%d %B %Y}**. Forecast: open deals by forecast category (blank counts as Pipeline) "
-           "with a close date in the quarter, plus deals won in the quarter up to the as-of date, against the "
-           "segment's quota.")
+st.caption(f"As of **{formatting.date(f.as_of)}**. Forecast: open deals by forecast category (blank counts as "
+           "Pipeline) with a close date in the quarter, plus deals won in the quarter up to the as-of date, against "
+           "the segment's quota.")
 if not f.segments:
     st.info("No segment selected: choose at least one segment in the sidebar.")
     st.stop()
 
-# ---- forecast by category --------------------------------------------------------------------
+# ---- controls kept in the URL (a shared link reopens this view) ------------------------------
 current, following = forecast_quarters(f.as_of)
-quarter = st.radio("Quarter", [current, following], horizontal=True, key="fc_quarter",
-                   format_func=lambda q: f"{'Current' if q == current else 'Next'} quarter ({q})")
+snaps = fd.snapshots(f.url, fd.latest_snapshot(f.url))
+filters.link_notice([
+    filters.Bound("fc_quarter", "Quarter", (current, following)),
+    filters.Bound("fc_baseline", "Snapshot compared", tuple(view.snapshot_label(s) for s in snaps)),
+    filters.Bound("fc_change_bucket", "Opportunities behind", tuple(view.change_label(c) for c in CATEGORIES))])
+
+# ---- forecast by category --------------------------------------------------------------------
+quarter = st.radio("Quarter", [current, following], horizontal=True, key="fc_quarter", bind="query-params",
+                   help=f"{current} is the as-of date's quarter, {following} the next one.")
 roll = fd.rollup(f.url, f.version, f.as_of, quarter, f.segments)
 
 st.subheader(f"Forecast by category, {quarter}")
@@ -46,19 +54,24 @@ if t.opportunities == 0:
     st.info(f"No open deal closes in {quarter} and none was won in it yet, for the selected segments.")
 else:
     st.altair_chart(view.forecast_chart(roll, cfg), width="stretch")
+    st.caption("Red tick: the segment's quota for the quarter.")
 segment_slot = st.empty()  # filled below, after a submission in this run has been saved
 with st.expander(f"By owner ({len(roll.owners)} owners; quotas are set per segment, not per owner)"):
     if roll.owners:
-        tables.show(view.owner_table(roll, cfg), hide_index=True, width="stretch")
+        tables.show(view.owner_table(roll, cfg), money=view.OWNER_MONEY, hide_index=True, width="stretch",
+                    column_config={"Owner": st.column_config.Column("Owner", pinned=True)})
     else:
         st.caption("No deals in this quarter.")
 
 # ---- the Friday call and the board lock ------------------------------------------------------
 st.subheader("The Friday forecast call")
 today = fd.today()
-st.caption(f"Submissions are dated today ({today:%Y-%m-%d}) and kept; the latest one is the current call. "
-           "The monthly board lock freezes the month's call (its latest submission): after it, no submission "
-           "dated in that month is accepted; a call dated in a later month supersedes it.")
+st.caption(f"Calls are dated **today, {formatting.date(today)}**, whatever the as-of date, and kept; the latest one "
+           "is the current call. The monthly board lock freezes the month's call (its latest submission): after it, "
+           "no submission dated in that month is accepted; a call dated in a later month supersedes it.")
+if f.as_of != today:
+    st.info(f"This view is as of {formatting.date(f.as_of)}, but a call submitted here is dated today, "
+            f"{formatting.date(today)}, and the lock applies to this month or the last.", icon=":material/today:")
 left, right = st.columns([3, 2])
 with left, st.form("fc_submit_form"):
     a, b = st.columns(2)
@@ -104,7 +117,7 @@ if lock_clicked:
 locks = fd.locks(f.url)
 with right:
     for lk in locks[:6]:
-        st.badge(f"Locked: {lk.month} (by {lk.locked_by}, {lk.locked_on:%Y-%m-%d})", color="violet",
+        st.badge(f"Locked: {lk.month} (by {lk.locked_by}, {formatting.date(lk.locked_on)})", color="violet",
                  icon=":material/lock:")
     if not locks:
         st.caption("No month is locked yet.")
@@ -126,20 +139,21 @@ else:
         panels[i % 2].altair_chart(view.call_chart([w for w in weeks if w.segment == seg], seg_label(seg)),
                                    width="stretch")
     tables.show(view.history_table(subs, call_statuses(subs, [lk.month for lk in locks]), cfg),
-                 hide_index=True, width="stretch", column_config=view.HISTORY_COLUMNS)
+                money=view.HISTORY_MONEY, dates=view.HISTORY_DATES, hide_index=True, width="stretch",
+                column_config=view.HISTORY_COLUMNS)
 
 # ---- pipeline change -------------------------------------------------------------------------
 st.subheader("Pipeline change since the previous snapshot")
 st.caption("Compares a snapshot of the open pipeline (taken at each import, seed or refresh) with the "
            "opportunities as they are now; it does not depend on the as-of date. Each deal counts once: a "
            "deal whose amount and close date both moved counts under amount up or down; date moves carry no "
-           "amount, so the bars add up to the current open pipeline exactly.")
+           "amount, so the changes add up exactly to the difference between the two totals.")
 if st.button("Take snapshot now", key="fc_snapshot_now", icon=":material/photo_camera:",
              help="Copy the open pipeline as it is now; later changes are measured from it."):
     new_id = fd.take_snapshot_now(f.url)
     st.session_state.pop("fc_baseline", None)
     st.success(f"Snapshot #{new_id} taken.")
-snaps = fd.snapshots(f.url, fd.latest_snapshot(f.url))
+    snaps = fd.snapshots(f.url, fd.latest_snapshot(f.url))
 if not snaps:
     st.info("No snapshot yet: one is taken at each import; use **Take snapshot now** to start measuring change.")
     st.stop()
@@ -147,9 +161,9 @@ by_id = {s.snapshot_id: s for s in snaps}
 default = default_baseline(snaps)
 baseline_id = st.selectbox(
     "Compare the pipeline now with the snapshot", list(by_id), index=list(by_id).index(default.snapshot_id),
-    key="fc_baseline", format_func=lambda i: (f"#{i} · {by_id[i].taken_at:%Y-%m-%d %H:%M} · {by_id[i].source} · "
-                                              f"{by_id[i].opportunities:,} open deals, "
-                                              f"{formatting.money(by_id[i].amount)}"))
+    key="fc_baseline", bind="query-params", format_func=lambda i: view.snapshot_label(by_id[i]))
+st.caption(f"Snapshot #{baseline_id}: {by_id[baseline_id].opportunities:,} open deals, "
+           f"{formatting.money(by_id[baseline_id].amount)}.")
 if len(snaps) == 1:
     st.info("Only one snapshot so far, so the comparison is with it: changes show as soon as the opportunities "
             "change (a new import takes the next snapshot).")
@@ -157,16 +171,18 @@ change = fd.change(f.url, f.version, by_id[baseline_id], f.segments)
 m1, m2, m3 = st.columns(3)
 m1.metric("Previous open pipeline", formatting.money(change.previous_open), help=f"{change.previous_count:,} deals")
 m2.metric("Current open pipeline", formatting.money(change.current_open), help=f"{change.current_count:,} deals",
-          delta=formatting.signed_delta("money", change.current_open - change.previous_open))
+          **delta_args("money", change.current_open - change.previous_open))
 m3.metric("Deals changed", formatting.count(sum(b.opportunities for b in change.buckets if b.category != "UNCHANGED")),
           help=f"{change.bucket('UNCHANGED').opportunities:,} unchanged")
 if change.previous_count == 0 and change.current_count == 0:
     st.info("There is no open pipeline in the snapshot or now for the selected segments.")
+elif not any(b.opportunities for b in change.buckets if b.category != "UNCHANGED"):
+    st.info("Nothing moved since the snapshot: no deal is new, changed or gone.")
 else:
     st.altair_chart(view.waterfall_chart(waterfall(change)), width="stretch")
 counts = {b.category: b.opportunities for b in change.buckets}
-bucket = st.selectbox("Show the opportunities behind", CATEGORIES, key="fc_change_bucket",
-                      format_func=lambda c: view.change_label(c, counts[c]))
+bucket = st.selectbox("Show the opportunities behind", CATEGORIES, key="fc_change_bucket", bind="query-params",
+                      format_func=view.change_label)
 rows = fd.change_rows(f.url, f.version, by_id[baseline_id], bucket, f.segments)
 if rows.empty:
     st.caption("No opportunities behind this bar.")

@@ -8,12 +8,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from revops_core import maturity
+from revops_core import formatting, maturity
 from revops_core.contract import MATURITY_DIMENSIONS
 from revops_core.errors import ConfigError
 from revops_core.queries.common import change
 from shell import access, filters, tables
 from shell import maturity_data as md
+from shell import maturity_grid as mgrid
 
 f = filters.get()
 viewer = access.viewer()
@@ -47,70 +48,78 @@ suggested, own_data = md.suggestions(f.url, f.version, None if org == NEW else o
 
 
 def stage_name(stage: int | None) -> str:
-    return "–" if stage is None else f"{stage} {cfg.stages[stage]}"
+    return formatting.DASH if stage is None else f"{stage} {cfg.stages[stage]}"
 
 
 # --- the latest assessment against the previous one and the data ---------------------------------
+found = [] if current is None else maturity.disagreements(current.stages, suggested, cfg)
 if current is None:
-    st.info("No assessment for this org unit yet: fill in the form below to record the first one.")
+    st.info("No assessment for this org unit yet: choose a cell in each row of the matrix below to record the "
+            "first one.")
 else:
-    label = maturity.stage_label(current.score, cfg)
     score_change = None if previous is None else change(current.score, previous.score)
-    views = maturity.compare(current.stages, None if previous is None else previous.stages, suggested, cfg)
-    found = maturity.disagreements(current.stages, suggested, cfg)
     c1, c2, c3, c4 = st.columns([1.5, 0.9, 1.2, 0.9])
-    c1.metric("Overall stage", label, help="Mean stage over the six dimensions: Tool-centric below "
-              f"{cfg.thresholds.tool_centric_below:g}, Journey-centric below {cfg.thresholds.journey_centric_below:g}, "
-              "else Ecosystem-centric.")
-    c2.metric("Assessment score (1–3)", f"{current.score:.2f}",
-              delta=None if score_change is None else f"{score_change:+.2f}",
-              delta_description=None if previous is None else f"vs {previous.assessed_on:%d %b %Y}")
-    c3.metric("Assessed on", f"{current.assessed_on:%d %b %Y}",
+    c1.metric("Overall stage", maturity.stage_label(current.score, cfg), help="Mean stage over the six dimensions: "
+              f"Tool-centric below {cfg.thresholds.tool_centric_below:g}, Journey-centric below "
+              f"{cfg.thresholds.journey_centric_below:g}, else Ecosystem-centric.")
+    c2.metric("Assessment score (1–3)", f"{current.score:.2f}", **md.score_delta(score_change),
+              delta_description=None if previous is None else f"vs {formatting.date(previous.assessed_on)}")
+    c3.metric("Assessed on", formatting.date(current.assessed_on),
               help=f"{len(history)} assessment{'s' if len(history) != 1 else ''} of {current.org_unit} on record.")
     c4.metric("Data disagrees on", f"{len(found)} of {len(MATURITY_DIMENSIONS)}",
               help="Dimensions whose self-assessed stage differs from the stage the data supports.")
 
-    series = [(f"This assessment ({current.assessed_on:%d %b %Y})", current.stages)]
-    if previous is not None:
-        series.insert(0, (f"Previous ({previous.assessed_on:%d %b %Y})", previous.stages))
-    series.append(("What the data supports", {d: s.stage for d, s in suggested.items()}))
-    order = [cfg.dimension_label(d) for d in cfg.dimensions]
-    points = pd.DataFrame([{"Dimension": cfg.dimension_label(d), "Series": name, "Stage": stages[d],
-                            "Stage name": cfg.stages[stages[d]]}
-                           for name, stages in series for d in cfg.dimensions if d in stages])
-    names = [name for name, _ in series]
-    chart = alt.Chart(points, title="Stage by dimension: this assessment, the previous one and the data",
-                      height=420).mark_point(size=150, filled=True, opacity=0.9).encode(
-        x=alt.X("Stage:Q", title="Stage", scale=alt.Scale(domain=[0.6, 3.4]),
-                axis=alt.Axis(values=[1, 2, 3], labelExpr="datum.value == 1 ? '1 Tool-centric' : "
-                              "datum.value == 2 ? '2 Journey-centric' : '3 Ecosystem-centric'",
-                              grid=True, labelLimit=200)),
-        y=alt.Y("Dimension:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
-        yOffset=alt.YOffset("Series:N", sort=names),
-        color=alt.Color("Series:N", sort=names, title=None, legend=alt.Legend(labelLimit=320, orient="top"),
-                        scale=alt.Scale(domain=names, range=["#9e9e9e", "#1f5aa6", "#f28e2b"][-len(names):])),
-        shape=alt.Shape("Series:N", sort=names, title=None,
-                        scale=alt.Scale(domain=names, range=["circle", "circle", "diamond"][-len(names):])),
-        tooltip=["Dimension", "Series", "Stage", "Stage name"])
-    st.altair_chart(chart, width="stretch")
-    st.caption(f"What the data supports is read from **{current.org_unit}'s own dealers** (leads, touchpoints and "
-               "dealer months of that dealer group)." if own_data else
-               "What the data supports is read from the whole database (an org unit named like a dealer group is "
-               "compared with that group's data only).")
+# --- the matrix: read it, and assess by choosing a cell per row -------------------------------------
+st.subheader("The matrix")
+st.caption(("**Assessed** marks the latest assessment"
+            + (f" ({formatting.date(current.assessed_on)})" if current else "")
+            + (f", **Previous** the one before ({formatting.date(previous.assessed_on)})" if previous else "")
+            + ", **Data supports** the stage the data in this database supports. To assess, choose a cell in "
+            "each row" + (" (the choices start from the latest assessment)" if current else "")
+            + " and save. ")
+           + (f"The data is read from **{org}'s own dealers** (leads, touchpoints and dealer months of that "
+              "dealer group)." if own_data else "The data is read from the whole database (an org unit named "
+              "like a dealer group is compared with that group's data only)."))
+form_key = "new" if current is None else current.assessment_id  # fresh choices per org unit and assessment
+mgrid.seed(form_key, cfg.dimensions, None if current is None else current.stages)
+mgrid.draw(maturity.grid(cfg, None if current is None else current.stages, suggested,
+                         None if previous is None else previous.stages),
+           cfg, form_key, {} if current is None else current.evidence)
+with st.container(border=True):
+    a1, a2 = st.columns([2, 1])
+    unit = a1.text_input("Org unit", value=org if not viewer.sees_everything else
+                         ("" if current is None else current.org_unit), key=f"mm_unit_{form_key}",
+                         disabled=not viewer.sees_everything,
+                         placeholder="e.g. OEM marketing, Region West, Dealer group Northline")
+    when = a2.date_input("Assessed on", value=date.today(), format="YYYY-MM-DD", key="mm_date")
+    with st.expander("Evidence per dimension (optional)"):
+        notes = {d: st.text_input(f"Evidence for {dim.label}", key=f"mm_note_{form_key}_{d}",
+                                  value="" if current is None else current.evidence.get(d, ""),
+                                  placeholder="What shows this: a report, a dataset, a decision…")
+                 for d, dim in cfg.dimensions.items()}
+    submitted = st.button("Save assessment", type="primary", key="mm_save",
+                          help="Saving the same org unit on the same day again replaces that day's assessment.")
 
-    table = pd.DataFrame([{
-        "Dimension": v.label,
-        "Stage": stage_name(v.stage),
-        "Change": "–" if v.change is None else ("same" if v.change == 0 else f"{v.change:+d}"),
-        "Data supports": stage_name(v.suggested),
-        "Why (from the data)": suggested[v.dimension].reason if v.dimension in suggested else "",
-        "Rubric chosen": v.rubric,
-        "Evidence": current.evidence.get(v.dimension, ""),
-    } for v in views])
-    tables.show(table, hide_index=True, width="stretch",
-                 column_config={"Rubric chosen": st.column_config.TextColumn(width="large"),
-                                "Why (from the data)": st.column_config.TextColumn(width="large")})
+if submitted:
+    chosen = mgrid.chosen(form_key, cfg.dimensions)
+    missing = [cfg.dimension_label(d) for d, s in chosen.items() if s is None]
+    if missing:
+        st.error("Choose a cell in every row before saving; not chosen yet: " + ", ".join(missing) + ".")
+    elif when is None:
+        st.error("Choose the date of the assessment.")
+    else:
+        try:
+            saved = md.save(f.url, unit if viewer.sees_everything else str(viewer.dealer_group), when,
+                            {d: int(s) for d, s in chosen.items() if s is not None}, notes)
+        except ValueError as exc:
+            st.error(f"The assessment was not saved: {exc}.")
+        else:
+            st.session_state[PENDING] = saved.org_unit
+            st.session_state[SAVED] = (f"Saved the assessment of {saved.org_unit} on "
+                                       f"{formatting.date(saved.assessed_on)}.")
+            st.rerun()
 
+if current is not None:
     st.subheader("Where the self-assessment and the data disagree")
     if found:
         st.warning("\n".join(f"- {d.message}" for d in found), icon=":material/rule:")
@@ -138,7 +147,7 @@ if every:
                                        f"Ecosystem-centric from {cfg.thresholds.journey_centric_below:g}"]})
     score_scale = alt.Scale(domain=[1, 3])
     lines = alt.Chart(scores).mark_line(point=alt.OverlayMarkDef(size=80)).encode(
-        x=alt.X("Assessed on:T", title="Assessed on", axis=alt.Axis(format="%b %Y")),
+        x=alt.X("Assessed on:T", title="Assessed on", axis=alt.Axis(format="%b %Y", tickCount="month")),
         y=alt.Y("Score:Q", title="Assessment score (1–3)", scale=score_scale),
         color=alt.Color("Org unit:N", legend=alt.Legend(orient="top") if scores["Org unit"].nunique() > 1 else None),
         tooltip=["Org unit", alt.Tooltip("Assessed on:T", format="%d %b %Y"), alt.Tooltip("Score:Q", format=".2f"),
@@ -151,48 +160,4 @@ if every:
                                 "Overall stage": maturity.stage_label(a.score, cfg),
                                 **{cfg.dimension_label(d): a.stages[d] for d in cfg.dimensions}}
                                for a in reversed(every)]),
-                 hide_index=True, width="stretch",
-                 column_config={"Assessed on": st.column_config.DateColumn(format="YYYY-MM-DD")})
-
-# --- a new assessment ------------------------------------------------------------------------------
-st.subheader("Record an assessment")
-st.caption("Read each row of the rubric and choose the cell that describes the org unit today. "
-           + ("The choices start from the latest assessment." if current else "")
-           + " Saving the same org unit on the same day again replaces that day's assessment.")
-form_key = "new" if current is None else current.assessment_id  # fresh widgets per org unit and assessment
-with st.form("mm_form"):
-    a1, a2 = st.columns([2, 1])
-    unit = a1.text_input("Org unit", value=org if not viewer.sees_everything else
-                         ("" if current is None else current.org_unit), key=f"mm_unit_{form_key}",
-                         disabled=not viewer.sees_everything,
-                         placeholder="e.g. OEM marketing, Region West, Dealer group Northline")
-    when = a2.date_input("Assessed on", value=date.today(), format="YYYY-MM-DD", key="mm_date")
-    chosen: dict[str, int | None] = {}
-    notes: dict[str, str] = {}
-    for dimension, dim in cfg.dimensions.items():
-        st.markdown(f"**{dim.label}**")
-        start = None if current is None else current.stages[dimension]
-        chosen[dimension] = st.radio(
-            dim.label, [1, 2, 3], index=None if start is None else start - 1, key=f"mm_stage_{form_key}_{dimension}",
-            format_func=lambda s, dim=dim: f"**{s} {cfg.stages[s]}**: {dim.rubric[s]}", label_visibility="collapsed")
-        notes[dimension] = st.text_input(f"Evidence for {dim.label} (optional)", key=f"mm_note_{form_key}_{dimension}",
-                                         value="" if current is None else current.evidence.get(dimension, ""),
-                                         placeholder="What shows this: a report, a dataset, a decision…")
-    submitted = st.form_submit_button("Save assessment", type="primary", key="mm_save")
-
-if submitted:
-    missing = [cfg.dimension_label(d) for d, s in chosen.items() if s is None]
-    if missing:
-        st.error("Choose a rubric cell for every dimension before saving; not chosen yet: " + ", ".join(missing) + ".")
-    elif when is None:
-        st.error("Choose the date of the assessment.")
-    else:
-        try:
-            saved = md.save(f.url, unit if viewer.sees_everything else str(viewer.dealer_group), when,
-                            {d: int(s) for d, s in chosen.items() if s is not None}, notes)
-        except ValueError as exc:
-            st.error(f"The assessment was not saved: {exc}.")
-        else:
-            st.session_state[PENDING] = saved.org_unit
-            st.session_state[SAVED] = f"Saved the assessment of {saved.org_unit} on {saved.assessed_on:%d %b %Y}."
-            st.rerun()
+                 hide_index=True, width="stretch", dates=["Assessed on"])

@@ -14,12 +14,14 @@ f = filters.get()
 cfg = data.config()
 
 st.title("Connected vehicle & software")
-months = st.segmented_control("Months shown", options=[12, 24, 36], default=24, key="sw_months",
-                              format_func=lambda n: f"{n} months",
+MONTHS = {12: "12 months", 24: "24 months", 36: "36 months"}
+filters.link_notice([filters.Bound("sw_months", "Months shown", tuple(MONTHS.values()))])
+months = st.segmented_control("Months shown", options=list(MONTHS), default=24, key="sw_months",
+                              format_func=MONTHS.get, bind="query-params",
                               help="How many months, ending with the as-of date's month, the charts show.") or 24
 s = software_data.summary(f.url, f.version, f.as_of, months)
-st.caption(f"As of **{f.as_of:%d %B %Y}**. Monthly figures for the {months} months to "
-           f"{pd.Timestamp(f.as_of):%B %Y}; TTM figures sum the twelve months ending with each month. "
+st.caption(f"As of **{formatting.date(f.as_of)}**. Monthly figures for the {months} months to "
+           f"{formatting.month(f.as_of)}; TTM figures sum the twelve months ending with each month. "
            "Shipments cover every product; segment filters do not apply on this page.")
 
 if not s.has_data:
@@ -29,9 +31,9 @@ if not s.has_data:
 
 frame = s.frame()
 frame["month"] = pd.to_datetime(frame["period"] + "-01")
-MONTH_X = alt.X("month:T", title="Month", axis=alt.Axis(format="%b %y", labelAngle=0, labelOverlap=True))
+MONTH_X = alt.X("month:T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=0, labelOverlap=True))
 HEIGHT = 320
-MONTH_TIP = alt.Tooltip("month:T", title="Month", format="%B %Y")
+MONTH_TIP = alt.Tooltip("month:T", title="Month", format="%b %Y")
 
 # --- tiles: the board metrics at D ----------------------------------------------------------
 TILES = [("software_attach_rate", s.software_attach_rate, "attach_rate_ttm"),
@@ -40,8 +42,9 @@ TILES = [("software_attach_rate", s.software_attach_rate, "attach_rate_ttm"),
          ("subscription_revenue_share", s.subscription_revenue_share, "subscription_share_ttm")]
 for col, (key, value, series) in zip(st.columns(4), TILES):
     with col:
-        tile(cfg, key, value, None, [None if pd.isna(v) else float(v) for v in frame[series].tail(12)])
-st.caption(f"Subscription ARR and ARR per vehicle are read in {s.arr_month or 'no month (no shipments yet)'}, "
+        tile(cfg, key, value, None, [None if pd.isna(v) else float(v) for v in frame[series].tail(12)], as_of=f.as_of)
+arr_month = formatting.month(pd.Timestamp(s.arr_month + "-01")) if s.arr_month else "no month (no shipments yet)"
+st.caption(f"Subscription ARR and ARR per vehicle are read in {arr_month}, "
            "the latest month with shipments on or before the as-of date. Tile sparklines: the last 12 months.")
 
 
@@ -114,7 +117,7 @@ with right:
 side = frame.melt(id_vars=["month"], value_vars=["hardware_revenue", "subscription_arr"], var_name="measure")
 side["Measure"] = side["measure"].map({"hardware_revenue": "Hardware revenue (month)",
                                        "subscription_arr": "Software ARR (month end)"})
-side["Month"] = side["month"].dt.strftime("%b %y")
+side["Month"] = side["month"].map(formatting.month)
 pair = (alt.Chart(side, title="Hardware revenue vs software ARR by month (US$)", height=HEIGHT).mark_bar().encode(
     x=alt.X("Month:N", title="Month", sort=None, axis=alt.Axis(labelAngle=0, labelOverlap=True)),
     xOffset=alt.XOffset("Measure:N"), y=alt.Y("value:Q", title="US$", axis=charts.MONEY_AXIS),
@@ -124,19 +127,21 @@ st.altair_chart(pair, width="stretch")
 st.caption("Hardware revenue is recognized in the month; software ARR is the annualized subscription run-rate "
            "at the month's end, so the two bars compare a month's hardware with a year of software.")
 
+MONEY_COLUMNS = ["Subscription ARR", "Hardware revenue", "Subscription revenue"]
 with st.expander("Monthly figures"):
     table = pd.DataFrame({
-        "Month": frame["period"],
+        "Month": frame["month"].map(formatting.month),
         "Units shipped": frame["units_shipped"].map(formatting.count),
         "Units attached": frame["units_attached"].map(formatting.count),
         "Attach rate": frame["attach_rate"].map(formatting.percent),
         "Attach rate (TTM)": frame["attach_rate_ttm"].map(formatting.percent),
-        "Subscription ARR": frame["subscription_arr"].map(formatting.money),
+        "Subscription ARR": frame["subscription_arr"],
         "Active subscriptions": frame["active_subscriptions"].map(formatting.count),
         "ARR per subscribed vehicle": frame["arr_per_subscribed_vehicle"].map(formatting.money_precise),
-        "Hardware revenue": frame["hardware_revenue"].map(formatting.money),
-        "Subscription revenue": frame["subscription_revenue"].map(formatting.money),
+        "Hardware revenue": frame["hardware_revenue"],
+        "Subscription revenue": frame["subscription_revenue"],
         "Subscription share": frame["subscription_share"].map(formatting.percent),
         "Subscription share (TTM)": frame["subscription_share_ttm"].map(formatting.percent),
     }).iloc[::-1]
-    tables.show(table, hide_index=True, width="stretch")
+    tables.show(table, money=MONEY_COLUMNS, hide_index=True, width="stretch", placeholder=formatting.DASH,
+                column_config={"Month": st.column_config.Column("Month", pinned=True)})

@@ -9,7 +9,7 @@ import argparse
 
 from revops_core.alerts import firing_alerts, to_json
 from revops_core.board import board_metrics
-from revops_core.commands.common import as_of_arg, open_database, print_json, resolve_as_of
+from revops_core.commands.common import add_as_user, as_of_arg, as_user, open_database, print_json, resolve_as_of
 from revops_core.config import load_config
 
 
@@ -19,13 +19,15 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("--json", action="store_true",
                         help='print {"as_of": ..., "firing": [{"id", "message", "value"}, ...]} '
                              '(default: one line per alert)')
+    add_as_user(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     cfg = load_config()
+    scope = as_user(cfg.users, args.as_user, "board_overview", "the board metrics behind the alerts").scope
     with open_database(args.db) as (conn, latest):
         as_of = resolve_as_of(args.as_of, latest)
-        metrics = board_metrics(conn, as_of, cfg)
+        metrics = board_metrics(conn, as_of, cfg, scope)
     firing = firing_alerts(metrics, cfg)
     if args.json:
         print_json(to_json(metrics, firing))

@@ -1,7 +1,9 @@
 """Helpers shared by commands: date arguments, opening the database, printing JSON.
 
 Reading commands (metrics, alerts, scenario, scorecard, attribution, export) open the database
-with ``open_database`` / ``open_engine``, which never create a database or a schema. ``seed``
+with ``open_database`` / ``open_engine``, which never create a database or a schema, and take
+``--as-user NAME`` (``as_user``): exactly that user's scope, refused when its role does not
+open the page the command reads. ``seed``
 and ``import`` may create both; they take a ``database_state`` before and ``report_created``
 after, so what they created is said on stderr.
 """
@@ -14,13 +16,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from revops_core import audit
+from revops_core.access import OPEN_INSTALL, Viewer, find_user, viewer_for
+from revops_core.config import Users
 from revops_core.db import DatabaseProblem, make_engine, redact, resolve_url, sqlite_path
 from revops_core.errors import RevOpsError
 from revops_core.queries.common import latest_activity_date
@@ -63,6 +68,37 @@ def check_window(start: date, end: date) -> None:
     if end < start:
         raise CommandError(f"--end {end.isoformat()} is before --start {start.isoformat()}; "
                            "swap them or pick a later --end")
+
+
+# --- --as-user: exactly one user's scope --------------------------------------------------
+
+def add_as_user(parser: argparse.ArgumentParser) -> None:
+    """``--as-user NAME``: run the command with that user's scope (``config/users.yaml``)."""
+    parser.add_argument("--as-user", metavar="NAME",
+                        help="apply exactly this user's scope and pages (config/users.yaml); default: everything")
+
+
+def as_user(users: Users, name: str | None, page: str, what: str) -> Viewer:
+    """The viewer ``--as-user NAME`` names (everything without it); refused (exit 2) for an unknown
+    user or one whose role does not open ``page`` (what the command reads, in words)."""
+    if name is None:
+        return OPEN_INSTALL
+    user = find_user(users, name)
+    if user is None:
+        known = ", ".join(u.username for u in users.users) or "none configured"
+        raise CommandError(f"--as-user {name!r}: no such user in users.yaml (users: {known}); "
+                           "see `python -m revops_core users list`")
+    viewer = viewer_for(users, user)
+    if not viewer.may_open(page):
+        raise CommandError(f"--as-user {user.username}: role {viewer.role!r} (sees {viewer.describe()}) may not "
+                           f"read {what}; run it as a user whose role opens it")
+    return viewer
+
+
+def record_export(engine: Engine, viewer: Viewer, detail: str, at: datetime) -> None:
+    """Log an ``export`` of scorecard data by an audited viewer (``--as-user``) in the audit log."""
+    if viewer.audited:
+        audit.record(engine, at, viewer.username.lower(), audit.EXPORT, detail, "command line")
 
 
 # --- opening the database -----------------------------------------------------------------

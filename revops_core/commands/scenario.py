@@ -26,7 +26,8 @@ from dataclasses import replace
 from typing import Any
 
 from revops_core.backlog import backlog_schedule
-from revops_core.commands.common import CommandError, as_of_arg, open_database, print_json, resolve_as_of
+from revops_core.commands.common import (CommandError, add_as_user, as_of_arg, as_user, open_database, print_json,
+                                         resolve_as_of)
 from revops_core.config import load_config
 from revops_core.errors import ScenarioError
 from revops_core.outlook import RevenueOutlook, by_year_json, revenue_outlook
@@ -82,16 +83,18 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("--s-midpoint", type=float, metavar="YEAR", help="S-curve midpoint year (default: config)")
     parser.add_argument("--s-steepness", type=float, metavar="K", help="S-curve steepness > 0 (default: config)")
     parser.add_argument("--json", action="store_true", help="print JSON (the only format)")
+    add_as_user(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     cfg = load_config()
     params = _params(args, params_from_defaults(cfg.rules.scenario, args.curve))
     targets = _targets(args.target, cfg.rules.scenario.presets)
+    scope = as_user(cfg.users, args.as_user, "scenario", "the EV scenarios").scope
     with open_database(args.db) as (conn, latest):
         as_of = resolve_as_of(args.as_of, latest)
-        schedule = backlog_schedule(conn, as_of, last_year=YEARS[-1])
-        outlook = revenue_outlook(conn, as_of, cfg, schedule=schedule)
+        schedule = backlog_schedule(conn, as_of, scope, last_year=YEARS[-1])
+        outlook = revenue_outlook(conn, as_of, cfg, scope, schedule=schedule)
     try:
         scenarios = {key: _scenario_json(schedule, outlook, target, params) for key, target in targets.items()}
     except ScenarioError as exc:

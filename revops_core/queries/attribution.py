@@ -21,7 +21,8 @@ The window is ``[start, end]``, both dates inclusive: a timestamp is in it when
   up to ``sold_at`` (blank ``sold_revenue`` counts as 0), computed on its own (``EXISTS``) so
   the invariant "credits sum to attributed revenue" is checked against an independent figure.
 
-Scope: every query joins ``leads -> dealers`` and applies ``dealer_filter``.
+Scope: every query joins ``leads -> dealers`` when the scope narrows dealers and applies
+``dealer_in_scope`` (groups and regions).
 Indexes used: ``leads(sold_at)``, ``leads(created_at)``, ``touchpoints(lead_id, ts, channel)``.
 """
 from __future__ import annotations
@@ -36,7 +37,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.expression import ColumnElement
 
 from revops_core.attribution import SoldPath, Touch, Transition
-from revops_core.queries.common import T, Scope, days_between, dealer_filter
+from revops_core.queries.common import T, Scope, days_between, dealer_in_scope
 
 PATH_SEPARATOR = "\x1f"
 """Joins channels into one path string in SQL (ASCII unit separator: never part of a channel name)."""
@@ -91,13 +92,13 @@ def in_window(col: sa.ColumnElement, start: date, end: date) -> ColumnElement[bo
 
 
 def _leads_from(scope: Scope) -> sa.FromClause:
-    """``leads``, joined to ``dealers`` only when the scope needs ``dealer_group``."""
+    """``leads``, joined to ``dealers`` only when the scope narrows dealers."""
     l, d = T["leads"], T["dealers"]  # noqa: E741
-    return l if scope.is_everything else l.join(d, l.c.dealer_id == d.c.dealer_id)
+    return l if scope.every_dealer else l.join(d, l.c.dealer_id == d.c.dealer_id)
 
 
 def _scope_where(scope: Scope) -> ColumnElement[bool]:
-    return dealer_filter(scope, T["dealers"].c.dealer_group)
+    return dealer_in_scope(scope, T["dealers"])
 
 
 def _revenue() -> sa.ColumnElement:

@@ -1,7 +1,8 @@
 """Queries behind the board metrics of METRICS.md; each aggregates in the database.
 
-Functions take a connection, the as-of date ``D`` and the caller's ``Scope`` and return plain
-numbers or small dicts. Formulas on top of these sums live in ``revops_core.board``.
+Functions take a connection, the as-of date ``D`` and the caller's ``Scope`` (applied in SQL:
+``account_visible`` / ``award_in_scope`` on account rows, ``book_wide`` on the company-wide
+tables) and return plain numbers or small dicts. Formulas on top of these sums live in ``revops_core.board``.
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from sqlalchemy.engine import Connection
 from revops_core import windows
 from revops_core.config import CertificationRule
 from revops_core.contract import SEGMENTS
-from revops_core.queries.common import T, Scope, days_between, dealer_filter, in_ttm, median_by, month_in_ttm
+from revops_core.queries.common import (T, Scope, account_in_scope, account_visible, book_wide, days_between, in_ttm,
+                                        median_by, month_in_ttm)
 
 EV_POWERTRAINS = ("BEV", "PHEV")
 
@@ -37,7 +39,7 @@ def revenue_ttm(conn: Connection, as_of: date, scope: Scope) -> RevenueSums:
                                                         else_=0.0)), 0.0),
                    sa.func.coalesce(sa.func.sum(sa.case((is_ev, r.c.amount), else_=0.0)), 0.0))
          .select_from(r.outerjoin(a, r.c.award_id == a.c.award_id))
-         .where(month_in_ttm(r.c.period, as_of)))
+         .where(month_in_ttm(r.c.period, as_of), account_in_scope(r.c.account_id, scope)))
     row = conn.execute(q).one()
     return RevenueSums(*(float(v) for v in row))
 
@@ -46,7 +48,7 @@ def awards_won_ttm(conn: Connection, as_of: date, scope: Scope) -> float:
     """Sum of lifetime value of awards dated in TTM and not cancelled."""
     a = T["platform_awards"]
     q = sa.select(sa.func.coalesce(sa.func.sum(a.c.lifetime_value), 0.0)).where(
-        in_ttm(a.c.award_date, as_of), a.c.status != "CANCELLED")
+        in_ttm(a.c.award_date, as_of), a.c.status != "CANCELLED", award_in_scope(scope))
     return float(conn.execute(q).scalar_one())
 
 
@@ -77,11 +79,7 @@ def backlog_by_award(as_of: date, scope: Scope | None = None) -> sa.Select:
 def award_in_scope(scope: Scope | None) -> sa.ColumnElement[bool]:
     """Awards whose account the scope may see (every award for None or everything); the one
     place a scope narrows award queries."""
-    if scope is None or scope.is_everything:
-        return sa.true()
-    acc = T["accounts"]
-    visible = sa.select(acc.c.account_id).where(dealer_filter(scope, acc.c.dealer_group))
-    return T["platform_awards"].c.account_id.in_(visible)
+    return account_in_scope(T["platform_awards"].c.account_id, scope or Scope())
 
 
 def backlog_total(conn: Connection, as_of: date, scope: Scope) -> float:
@@ -109,7 +107,7 @@ class WinCounts:
 def win_counts(conn: Connection, as_of: date, scope: Scope, rfq_only: bool = False) -> dict[str, WinCounts]:
     """Per segment: WON and LOST opportunities with close_date in TTM."""
     o, acc = T["opportunities"], T["accounts"]
-    where = [in_ttm(o.c.close_date, as_of), o.c.status.in_(["WON", "LOST"])]
+    where = [in_ttm(o.c.close_date, as_of), o.c.status.in_(["WON", "LOST"]), account_visible(scope, acc)]
     if rfq_only:
         where.append(o.c.is_rfq.is_(True))
     q = (sa.select(acc.c.segment,
@@ -137,9 +135,11 @@ def coverage_inputs(conn: Connection, as_of: date, scope: Scope) -> dict[str, Co
                       else_=0.0)
     q = (sa.select(acc.c.segment, sa.func.sum(open_amt), sa.func.sum(won_amt))
          .select_from(_segment_join())
-         .where(o.c.close_date >= h_start, o.c.close_date <= h_end).group_by(acc.c.segment))
+         .where(o.c.close_date >= h_start, o.c.close_date <= h_end, account_visible(scope, acc))
+         .group_by(acc.c.segment))
     sums = {seg: (float(op or 0), float(w or 0)) for seg, op, w in conn.execute(q)}
-    qq = sa.select(quo.c.segment, sa.func.sum(quo.c.amount)).where(quo.c.period.in_(labels)).group_by(quo.c.segment)
+    qq = (sa.select(quo.c.segment, sa.func.sum(quo.c.amount))
+          .where(quo.c.period.in_(labels), book_wide(scope)).group_by(quo.c.segment))
     quotas = {seg: float(v or 0) for seg, v in conn.execute(qq)}
     return {seg: CoverageInputs(sums.get(seg, (0.0, 0.0))[0], quotas.get(seg, 0.0), sums.get(seg, (0.0, 0.0))[1])
             for seg in SEGMENTS}
@@ -149,7 +149,8 @@ def sales_cycle_median(conn: Connection, as_of: date, scope: Scope) -> dict[str,
     """Per segment: median days from created to close of WON opportunities closed in TTM."""
     o, acc = T["opportunities"], T["accounts"]
     q = median_by(acc.c.segment, days_between(o.c.created_date, o.c.close_date),
-                  sa.and_(o.c.status == "WON", in_ttm(o.c.close_date, as_of)), _segment_join())
+                  sa.and_(o.c.status == "WON", in_ttm(o.c.close_date, as_of), account_visible(scope, acc)),
+                  _segment_join())
     found = {seg: float(m) for seg, m in conn.execute(q) if m is not None}
     return {seg: found.get(seg) for seg in SEGMENTS}
 
@@ -164,13 +165,14 @@ class EcoSums:
 
 def eco_sums(conn: Connection, as_of: date, scope: Scope) -> EcoSums:
     """ECOs requested in TTM; approved revenue and approved/rejected counts decided in TTM."""
-    e = T["ecos"]
+    e, a = T["ecos"], T["platform_awards"]
     decided = in_ttm(e.c.decided_date, as_of)
-    q = sa.select(
+    q = (sa.select(
         sa.func.sum(sa.case((in_ttm(e.c.requested_date, as_of), 1), else_=0)),
         sa.func.sum(sa.case((sa.and_(decided, e.c.status == "APPROVED"), e.c.revenue_delta), else_=0.0)),
         sa.func.sum(sa.case((sa.and_(decided, e.c.status == "APPROVED"), 1), else_=0)),
         sa.func.sum(sa.case((sa.and_(decided, e.c.status == "REJECTED"), 1), else_=0)))
+        .select_from(e.join(a, a.c.award_id == e.c.award_id)).where(award_in_scope(scope)))
     req, rev, ok, rej = conn.execute(q).one()
     return EcoSums(int(req or 0), float(rev or 0.0), int(ok or 0), int(rej or 0))
 
@@ -189,8 +191,9 @@ def shipment_sums(conn: Connection, as_of: date, scope: Scope) -> ShipmentSums:
     s = T["shipments"]
     shipped, attached = conn.execute(
         sa.select(sa.func.sum(s.c.units_shipped), sa.func.sum(s.c.units_attached))
-        .where(month_in_ttm(s.c.period, as_of))).one()
-    latest = conn.execute(sa.select(sa.func.max(s.c.period)).where(s.c.period <= windows.month_str(as_of))).scalar()
+        .where(month_in_ttm(s.c.period, as_of), book_wide(scope))).one()
+    latest = conn.execute(sa.select(sa.func.max(s.c.period))
+                          .where(s.c.period <= windows.month_str(as_of), book_wide(scope))).scalar()
     arr, active = (0.0, 0)
     if latest:
         arr, active = conn.execute(sa.select(sa.func.sum(s.c.subscription_arr), sa.func.sum(s.c.active_subscriptions))
@@ -202,7 +205,7 @@ def active_headcount(conn: Connection, as_of: date, scope: Scope) -> dict[tuple[
     """Active people at D by (role, segment): start <= D and (no end or end > D)."""
     h = T["headcount"]
     q = (sa.select(h.c.role, h.c.segment, sa.func.count())
-         .where(h.c.start_date <= as_of, sa.or_(h.c.end_date.is_(None), h.c.end_date > as_of))
+         .where(h.c.start_date <= as_of, sa.or_(h.c.end_date.is_(None), h.c.end_date > as_of), book_wide(scope))
          .group_by(h.c.role, h.c.segment))
     return {(role, seg): int(n) for role, seg, n in conn.execute(q)}
 
@@ -222,9 +225,11 @@ class CertRecord:
 
 
 def certification_records(conn: Connection, scope: Scope) -> dict[str, CertRecord]:
+    """The company's certification records (METRICS.md ``certifications``): company-wide, so a
+    narrowed scope gets none."""
     c = T["certifications"]
     rows = conn.execute(sa.select(c.c.certification, c.c.status, c.c.scope, c.c.issued_date,
-                                  c.c.expiry_date, c.c.next_audit_date))
+                                  c.c.expiry_date, c.c.next_audit_date).where(book_wide(scope)))
     return {r[0]: CertRecord(*r) for r in rows}
 
 
@@ -269,7 +274,7 @@ def pipeline_at_risk(conn: Connection, rules: tuple[CertificationRule, ...], sco
     o = T["opportunities"]
     at_risk = sa.case((blocked_condition(rules, certs), o.c.amount), else_=0.0)
     q = (sa.select(sa.func.coalesce(sa.func.sum(at_risk), 0.0), sa.func.coalesce(sa.func.sum(o.c.amount), 0.0))
-         .select_from(opportunity_join()).where(o.c.status == "OPEN"))
+         .select_from(opportunity_join()).where(o.c.status == "OPEN", account_visible(scope, T["accounts"])))
     risk, total = conn.execute(q).one()
     return float(risk), float(total)
 

@@ -13,7 +13,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from revops_core.queries.common import T, Scope, days_between, dealer_filter
+from revops_core.queries.common import EVERYTHING, T, Scope, account_visible, book_wide, days_between
 
 OPEN_ECO_STATUSES = ("REQUESTED", "NEGOTIATING")
 
@@ -39,7 +39,7 @@ def open_eco_queue(conn: Connection, as_of: date, scope: Scope, limit: int = 200
          .where(e.c.status.in_(OPEN_ECO_STATUSES),
                 e.c.requested_date <= as_of,
                 sa.or_(e.c.decided_date.is_(None), e.c.decided_date > as_of),
-                dealer_filter(scope, acc.c.dealer_group))
+                account_visible(scope, acc))
          .order_by(e.c.requested_date, e.c.eco_id)
          .limit(limit))
     rows = conn.execute(q).all()
@@ -73,7 +73,7 @@ def top_open_opportunities(conn: Connection, as_of: date, scope: Scope, segment:
     cols = [o.c.opportunity_id, o.c.name, acc.c.name.label("account"), o.c.stage, o.c.close_date, o.c.amount,
             o.c.owner, o.c.esa_owner, o.c.forecast_category, o.c.is_rfq]
     q = (sa.select(*cols).select_from(_opportunity_accounts())
-         .where(_open_at(as_of), acc.c.segment == segment, dealer_filter(scope, acc.c.dealer_group))
+         .where(_open_at(as_of), acc.c.segment == segment, account_visible(scope, acc))
          .order_by(o.c.amount.desc(), o.c.close_date, o.c.opportunity_id).limit(limit))
     df = pd.DataFrame([tuple(r) for r in conn.execute(q)], columns=list(TOP_OPPORTUNITY_COLUMNS))
     if not df.empty:
@@ -97,7 +97,7 @@ def open_pipeline(conn: Connection, as_of: date, scope: Scope, segments: tuple[s
     """Sum of ``amount`` and count of opportunities open at D, per segment (and stage)."""
     o, acc = T["opportunities"], T["accounts"]
     keys = [acc.c.segment, o.c.stage] if by_stage else [acc.c.segment]
-    where = [_open_at(as_of), acc.c.segment.in_(segments), dealer_filter(scope, acc.c.dealer_group)]
+    where = [_open_at(as_of), acc.c.segment.in_(segments), account_visible(scope, acc)]
     if rfq_only:
         where.append(o.c.is_rfq.is_(True))
     q = (sa.select(*keys, sa.func.sum(o.c.amount), sa.func.count()).select_from(_opportunity_accounts())
@@ -112,7 +112,7 @@ def missing_esa_count(conn: Connection, as_of: date, scope: Scope, segments: tup
     """Opportunities of ``segments`` open at D with no E-SA owner (blank or missing)."""
     o, acc = T["opportunities"], T["accounts"]
     q = (sa.select(sa.func.count()).select_from(_opportunity_accounts())
-         .where(_open_at(as_of), acc.c.segment.in_(segments), dealer_filter(scope, acc.c.dealer_group),
+         .where(_open_at(as_of), acc.c.segment.in_(segments), account_visible(scope, acc),
                 sa.or_(o.c.esa_owner.is_(None), sa.func.trim(o.c.esa_owner) == "")))
     return int(conn.execute(q).scalar_one())
 
@@ -129,16 +129,18 @@ def awards_won_between(conn: Connection, start: date, end: date, scope: Scope) -
     q = (sa.select(sa.func.coalesce(sa.func.sum(a.c.lifetime_value), 0.0), sa.func.count())
          .select_from(a.join(acc, acc.c.account_id == a.c.account_id))
          .where(a.c.award_date >= start, a.c.award_date <= end, a.c.status != "CANCELLED",
-                dealer_filter(scope, acc.c.dealer_group)))
+                account_visible(scope, acc)))
     amount, n = conn.execute(q).one()
     return AwardSum(float(amount), int(n))
 
 
-def quota_total(conn: Connection, period: str, segments: tuple[str, ...]) -> float:
-    """Sum of ``quotas.amount`` for one ``YYYYQn`` period over ``segments``."""
+def quota_total(conn: Connection, period: str, segments: tuple[str, ...],
+                scope: Scope = EVERYTHING) -> float:
+    """Sum of ``quotas.amount`` for one ``YYYYQn`` period over ``segments`` (company-wide targets:
+    none for a narrowed scope)."""
     quo = T["quotas"]
     q = sa.select(sa.func.coalesce(sa.func.sum(quo.c.amount), 0.0)).where(
-        quo.c.period == period, quo.c.segment.in_(segments))
+        quo.c.period == period, quo.c.segment.in_(segments), book_wide(scope))
     return float(conn.execute(q).scalar_one())
 
 
@@ -150,6 +152,6 @@ def approved_eco_revenue_by_month(conn: Connection, start: date, as_of: date,
     q = (sa.select(year, month, sa.func.sum(e.c.revenue_delta), sa.func.count())
          .select_from(e.join(a, a.c.award_id == e.c.award_id).join(acc, acc.c.account_id == a.c.account_id))
          .where(e.c.status == "APPROVED", e.c.decided_date >= start, e.c.decided_date <= as_of,
-                dealer_filter(scope, acc.c.dealer_group))
+                account_visible(scope, acc))
          .group_by(year, month))
     return {f"{int(y):04d}-{int(m):02d}": (float(v or 0.0), int(n)) for y, m, v, n in conn.execute(q)}

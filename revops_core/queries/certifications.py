@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from revops_core.config import CertificationRule
 from revops_core.contract import CERTIFICATIONS
 from revops_core.queries.board import CertRecord, blocked_condition, opportunity_join
-from revops_core.queries.common import T, Scope, dealer_filter
+from revops_core.queries.common import T, Scope, account_in_scope, account_visible
 
 PRODUCT_FLAGS = ("hardware", "safety_critical", "connected", "ota", "cloud_service")
 
@@ -34,18 +34,28 @@ class ProductFlags:
 
 
 def products(conn: Connection, scope: Scope, limit: int = 500) -> list[ProductFlags]:
-    """The product catalogue (a small dimension table), by name, at most ``limit`` rows."""
+    """The product catalogue (a small dimension table), by name, at most ``limit`` rows; a narrowed
+    scope sees the products of its own opportunities and awards only."""
     p = T["products"]
     q = (sa.select(p.c.product_id, p.c.name, p.c.category, *[p.c[f] for f in PRODUCT_FLAGS])
-         .order_by(p.c.name, p.c.product_id).limit(limit))
+         .where(_product_in_scope(scope)).order_by(p.c.name, p.c.product_id).limit(limit))
     return [ProductFlags(r[0], r[1], r[2], frozenset(f for f, v in zip(PRODUCT_FLAGS, r[3:]) if v))
             for r in conn.execute(q)]
+
+
+def _product_in_scope(scope: Scope) -> sa.ColumnElement[bool]:
+    """Every product for the whole book; else the products of the scope's opportunities or awards."""
+    if scope.whole_book:
+        return sa.true()
+    o, a, p = T["opportunities"], T["platform_awards"], T["products"]
+    return sa.or_(p.c.product_id.in_(sa.select(o.c.product_id).where(account_in_scope(o.c.account_id, scope))),
+                  p.c.product_id.in_(sa.select(a.c.product_id).where(account_in_scope(a.c.account_id, scope))))
 
 
 def _open_where(scope: Scope, segments: tuple[str, ...] | None) -> sa.ColumnElement[bool]:
     """OPEN opportunities, narrowed to ``segments`` (None = all) and the caller's scope."""
     o, acc = T["opportunities"], T["accounts"]
-    parts = [o.c.status == "OPEN", dealer_filter(scope, acc.c.dealer_group)]
+    parts = [o.c.status == "OPEN", account_visible(scope, acc)]
     if segments is not None:
         parts.append(acc.c.segment.in_(segments))
     return sa.and_(*parts)

@@ -21,36 +21,86 @@ T = TABLES  # short alias used by every query module
 
 @dataclass(frozen=True)
 class Scope:
-    """Which rows a caller may see. ``dealer_groups`` None means everything.
+    """Which rows a caller may see (the caller's role in ``config/users.yaml``).
 
-    Every data-access function takes a scope, so access control narrows every query in one
-    place (``dealer_filter``).
+    - ``dealer_groups``: the dealer groups whose dealers (and Dealer + Aftermarket accounts) the
+      caller sees; None = every group.
+    - ``regions``: the regions likewise (``dealers.region``, ``accounts.region``); None = every region.
+    - ``book``: whether the caller sees the supplier's own book at all (accounts, opportunities,
+      awards, revenue, ECOs and the company-wide tables); False for a role that sees only the
+      dealer ecosystem (``marketing_ops``).
+
+    The book relates to a dealer group through ``accounts.dealer_group``: a narrowed scope sees the
+    rows of accounts in its groups (and regions) only, never an account without a group (OEM,
+    Tier-1, most fleets), and none of the company-wide tables that carry no account (shipments,
+    headcount, quotas, certifications). Every data-access function takes a scope and applies it
+    in SQL through the builders below, or takes none.
     """
 
     dealer_groups: frozenset[str] | None = None
+    regions: frozenset[str] | None = None
+    book: bool = True
+
+    @property
+    def every_dealer(self) -> bool:
+        """No narrowing on dealers: every dealer, group and region by name."""
+        return self.dealer_groups is None and self.regions is None
+
+    @property
+    def whole_book(self) -> bool:
+        """The supplier's whole book, company-wide tables included."""
+        return self.book and self.every_dealer
 
     @property
     def is_everything(self) -> bool:
-        return self.dealer_groups is None
+        return self.whole_book
 
 
 EVERYTHING = Scope()
 
 
-def dealer_filter(scope: Scope, dealer_group_col: sa.ColumnElement) -> ColumnElement[bool]:
-    """The WHERE clause a scope imposes on a query joined to ``dealers.dealer_group``."""
-    if scope.is_everything:
+def dealer_in_scope(scope: Scope, dealers: sa.FromClause) -> ColumnElement[bool]:
+    """The WHERE clause a scope imposes on rows joined to ``dealers`` (or an alias of it)."""
+    parts: list[ColumnElement[bool]] = []
+    if scope.dealer_groups is not None:
+        parts.append(dealers.c.dealer_group.in_(sorted(scope.dealer_groups)))
+    if scope.regions is not None:
+        parts.append(dealers.c.region.in_(sorted(scope.regions)))
+    return sa.and_(sa.true(), *parts)
+
+
+def account_visible(scope: Scope, accounts: sa.FromClause) -> ColumnElement[bool]:
+    """The WHERE clause a scope imposes on rows joined to ``accounts`` (or an alias of it).
+
+    Whole book: no condition; no book: nothing; narrowed: accounts that carry one of the
+    scope's dealer groups (and lie in its regions), never an account without a group."""
+    if scope.whole_book:
         return sa.true()
-    return dealer_group_col.in_(sorted(scope.dealer_groups or ()))
+    if not scope.book:
+        return sa.false()
+    parts = [accounts.c.dealer_group.is_not(None)]
+    if scope.dealer_groups is not None:
+        parts.append(accounts.c.dealer_group.in_(sorted(scope.dealer_groups)))
+    if scope.regions is not None:
+        parts.append(accounts.c.region.in_(sorted(scope.regions)))
+    return sa.and_(*parts)
 
 
 def account_in_scope(account_col: sa.ColumnElement, scope: Scope) -> ColumnElement[bool]:
-    """Rows whose account the scope may see (no condition at all for everything); the account-side
-    twin of ``queries.board.award_in_scope``."""
-    if scope.is_everything:
+    """Rows whose account the scope may see (no condition at all for the whole book); the
+    account-side twin of ``queries.board.award_in_scope``."""
+    if scope.whole_book:
         return sa.true()
+    if not scope.book:
+        return sa.false()
     acc = T["accounts"]
-    return account_col.in_(sa.select(acc.c.account_id).where(dealer_filter(scope, acc.c.dealer_group)))
+    return account_col.in_(sa.select(acc.c.account_id).where(account_visible(scope, acc)))
+
+
+def book_wide(scope: Scope) -> ColumnElement[bool]:
+    """The condition on company-wide tables without an account (shipments, headcount, quotas,
+    certifications, products): all rows for the whole book, none for a narrowed scope."""
+    return sa.true() if scope.whole_book else sa.false()
 
 
 class days_between(FunctionElement):  # noqa: N801 - SQL function naming

@@ -11,7 +11,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from revops_core.queries.common import T, Scope
+from revops_core.queries.common import EVERYTHING, T, Scope, account_visible, book_wide
 from revops_core.schema import forecast_locks, forecast_submissions
 
 CLOSED_WON = "CLOSED_WON"
@@ -43,12 +43,15 @@ def in_quarter(start: date, end: date, won_until: date) -> sa.ColumnElement[bool
                   sa.and_(o.c.status == "WON", o.c.close_date >= start, o.c.close_date <= won_until))
 
 
-def rollup_select(start: date, end: date, won_until: date, segments: tuple[str, ...]) -> sa.Select:
-    """Amount and count per segment, owner and category (grouped on a subquery, portable)."""
+def rollup_select(start: date, end: date, won_until: date, segments: tuple[str, ...],
+                  scope: Scope = EVERYTHING) -> sa.Select:
+    """Amount and count per segment, owner and category (grouped on a subquery, portable), over the
+    opportunities of the accounts ``scope`` may see."""
     o, acc = T["opportunities"], T["accounts"]
     inner = (sa.select(acc.c.segment, o.c.owner, category_case().label("category"), o.c.amount)
              .select_from(o.join(acc, o.c.account_id == acc.c.account_id))
-             .where(in_quarter(start, end, won_until), acc.c.segment.in_(segments)).subquery())
+             .where(in_quarter(start, end, won_until), acc.c.segment.in_(segments), account_visible(scope, acc))
+             .subquery())
     return (sa.select(inner.c.segment, inner.c.owner, inner.c.category,
                       sa.func.sum(inner.c.amount).label("amount"), sa.func.count().label("opportunities"))
             .group_by(inner.c.segment, inner.c.owner, inner.c.category)
@@ -57,17 +60,19 @@ def rollup_select(start: date, end: date, won_until: date, segments: tuple[str, 
 
 def rollup_rows(conn: Connection, start: date, end: date, won_until: date, segments: tuple[str, ...],
                 scope: Scope) -> list[RollupRow]:
-    """The roll-up cells of one quarter (the supplier's own book: ``scope`` narrows dealers only)."""
-    rows = conn.execute(rollup_select(start, end, won_until, segments)).all()
+    """The roll-up cells of one quarter, over the accounts ``scope`` may see."""
+    rows = conn.execute(rollup_select(start, end, won_until, segments, scope)).all()
     return [RollupRow(r.segment, r.owner, r.category, float(r.amount or 0.0), int(r.opportunities))
             for r in rows]
 
 
-def quotas(conn: Connection, quarter: str, segments: tuple[str, ...]) -> dict[str, float]:
-    """``quotas.amount`` per segment for one ``YYYYQn`` period (segments without a row are absent)."""
+def quotas(conn: Connection, quarter: str, segments: tuple[str, ...], scope: Scope = EVERYTHING) -> dict[str, float]:
+    """``quotas.amount`` per segment for one ``YYYYQn`` period (segments without a row are absent);
+    company-wide targets, so a narrowed scope gets none."""
     q = T["quotas"]
     rows = conn.execute(sa.select(q.c.segment, sa.func.sum(q.c.amount))
-                        .where(q.c.period == quarter, q.c.segment.in_(segments)).group_by(q.c.segment))
+                        .where(q.c.period == quarter, q.c.segment.in_(segments), book_wide(scope))
+                        .group_by(q.c.segment))
     return {seg: float(amount or 0.0) for seg, amount in rows}
 
 

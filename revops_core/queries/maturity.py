@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from revops_core.contract import MATURITY_DIMENSIONS, PARTIES
 from revops_core.maturity import DataFacts, assessment_score
-from revops_core.queries.common import EVERYTHING, Scope, T, dealer_filter
+from revops_core.queries.common import EVERYTHING, Scope, T, dealer_in_scope
 from revops_core.schema import bump_data_version
 
 ORG_UNIT_MAX_LENGTH = 120
@@ -51,10 +51,11 @@ def assessment_id_for(org_unit: str, assessed_on: date) -> str:
 
 
 def _scoped(scope: Scope) -> sa.ColumnElement[bool]:
-    """A dealer group's users see only the assessments of their own group (org unit = group name)."""
-    if scope.is_everything:
+    """A narrowed scope sees only the assessments of its own dealer groups or regions (org unit =
+    the group's or region's name); a scope over every dealer sees every assessment."""
+    if scope.every_dealer:
         return sa.true()
-    return T["maturity_assessments"].c.org_unit.in_(sorted(scope.dealer_groups or ()))
+    return T["maturity_assessments"].c.org_unit.in_(sorted({*(scope.dealer_groups or ()), *(scope.regions or ())}))
 
 
 def dealer_groups(conn: Connection) -> list[str]:
@@ -141,7 +142,7 @@ def data_facts(conn: Connection, *, scorecards_shared: bool, scope: Scope = EVER
     martech tools) count as they are.
     """
     tp, ld, tools, dl = T["touchpoints"], T["leads"], T["martech_tools"], T["dealers"]
-    in_scope = dealer_filter(scope, dl.c.dealer_group)
+    in_scope = dealer_in_scope(scope, dl)
     scoped_leads = sa.select(ld.c.lead_id).join(dl, dl.c.dealer_id == ld.c.dealer_id).where(in_scope)
     narrowed = {  # datasets with a dealer: rows of the scope's dealers only
         "dealers": sa.select(dl.c.dealer_id).where(in_scope),
@@ -152,7 +153,7 @@ def data_facts(conn: Connection, *, scorecards_shared: bool, scope: Scope = EVER
     }
     present = frozenset(name for name, table in T.items() if name != "maturity_assessments" and _any_row(
         conn, narrowed.get(name, sa.select(sa.literal(1)).select_from(table))))
-    touches = tp.c.lead_id.in_(scoped_leads) if not scope.is_everything else sa.true()
+    touches = tp.c.lead_id.in_(scoped_leads) if not scope.every_dealer else sa.true()
     parties = frozenset(p for p in PARTIES if _any_row(conn, sa.select(tp.c.lead_id).where(tp.c.party == p, touches)))
     multi = _any_row(conn, sa.select(tp.c.lead_id).where(touches).group_by(tp.c.lead_id).having(sa.func.count() > 1))
     cost = _any_row(conn, sa.select(tools.c.tool_id).where(tools.c.annual_cost > 0))

@@ -1,4 +1,7 @@
-"""Queries behind the four-buyer segmentation: pipeline by stage and the drill-down rows."""
+"""Queries behind the four-buyer segmentation: pipeline by stage and the drill-down rows.
+
+Both narrow the opportunities to the accounts the caller's ``Scope`` may see, in SQL.
+"""
 from __future__ import annotations
 
 from datetime import date
@@ -8,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from revops_core import windows
-from revops_core.queries.common import T, Scope, days_between, in_ttm
+from revops_core.queries.common import T, Scope, account_visible, days_between, in_ttm
 
 DRILLDOWNS = {
     "open_horizon": "Open pipeline closing in the coverage horizon",
@@ -42,7 +45,8 @@ def pipeline_by_stage(conn: Connection, as_of: date, segments: tuple[str, ...], 
     o, acc = T["opportunities"], T["accounts"]
     q = (sa.select(acc.c.segment, o.c.stage, sa.func.sum(o.c.amount).label("amount"),
                    sa.func.count().label("opportunities"))
-         .select_from(_join()).where(_figure_filter("open_horizon", as_of), acc.c.segment.in_(segments))
+         .select_from(_join()).where(_figure_filter("open_horizon", as_of), acc.c.segment.in_(segments),
+                                     account_visible(scope, acc))
          .group_by(acc.c.segment, o.c.stage).order_by(acc.c.segment, o.c.stage))
     return pd.DataFrame(conn.execute(q).all(), columns=["segment", "stage", "amount", "opportunities"])
 
@@ -51,7 +55,7 @@ def drilldown(conn: Connection, as_of: date, segment: str, figure: str, scope: S
               limit: int = 1000) -> tuple[pd.DataFrame, int]:
     """The opportunities behind one figure of one segment (largest first) and their total count."""
     o, acc, p = T["opportunities"], T["accounts"], T["products"]
-    where = sa.and_(_figure_filter(figure, as_of), acc.c.segment == segment)
+    where = sa.and_(_figure_filter(figure, as_of), acc.c.segment == segment, account_visible(scope, acc))
     cols = [o.c.opportunity_id, acc.c.name.label("account"), p.c.name.label("product"), o.c.stage,
             o.c.status, o.c.amount, o.c.created_date, o.c.close_date,
             sa.cast(days_between(o.c.created_date, o.c.close_date), sa.Integer).label("cycle_days"),

@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from revops_core.queries.common import T, Scope
+from revops_core.queries.common import EVERYTHING, T, Scope, account_in_scope
 from revops_core.schema import pipeline_snapshot_rows, pipeline_snapshots
 
 SNAPSHOT_LIMIT = 100
@@ -94,10 +94,12 @@ def _new_side(baseline_id: int) -> sa.Select:
             .where(o.c.status == "OPEN", s.c.opportunity_id.is_(None)))
 
 
-def change_rows(baseline_id: int, segments: tuple[str, ...] | None) -> sa.Subquery:
-    """The compared rows (full outer join emulated), with segment, account name and delta.
+def change_rows(baseline_id: int, segments: tuple[str, ...] | None, scope: Scope = EVERYTHING) -> sa.Subquery:
+    """The compared rows (full outer join emulated), with segment, account name and delta, of the
+    accounts ``scope`` may see.
 
-    ``segments`` None keeps every row (also those whose account is no longer known).
+    ``segments`` None keeps every row (also those whose account is no longer known, for the
+    whole book only).
     """
     u = sa.union_all(_baseline_side(baseline_id), _new_side(baseline_id)).subquery("u")
     acc = T["accounts"]
@@ -106,13 +108,13 @@ def change_rows(baseline_id: int, segments: tuple[str, ...] | None) -> sa.Subque
          .select_from(u.outerjoin(acc, acc.c.account_id == u.c.account_id)))
     if segments is not None:
         q = q.where(acc.c.segment.in_(segments))
-    return q.subquery("change")
+    return q.where(account_in_scope(u.c.account_id, scope)).subquery("change")
 
 
 def category_sums(conn: Connection, baseline_id: int, segments: tuple[str, ...] | None,
                   scope: Scope) -> list[CategorySum]:
     """Per category: count, sum of delta, baseline amount, open amount now, rows still open."""
-    c = change_rows(baseline_id, segments)
+    c = change_rows(baseline_id, segments, scope)
     still_open = sa.func.sum(sa.case((c.c.status == "OPEN", 1), else_=0))
     q = (sa.select(c.c.category, sa.func.count(), sa.func.sum(c.c.delta), sa.func.sum(c.c.prev_amount),
                    sa.func.sum(c.c.open_amount), still_open)
@@ -124,7 +126,7 @@ def category_sums(conn: Connection, baseline_id: int, segments: tuple[str, ...] 
 def category_rows(conn: Connection, baseline_id: int, category: str, segments: tuple[str, ...] | None,
                   scope: Scope, limit: int) -> list[sa.Row]:
     """The opportunities of one category, largest change first (bounded by ``limit``)."""
-    c = change_rows(baseline_id, segments)
+    c = change_rows(baseline_id, segments, scope)
     cols = [c.c.opportunity_id, c.c.account, c.c.segment, c.c.prev_stage, c.c.stage, c.c.status,
             c.c.prev_amount, c.c.amount_now, c.c.delta, c.c.prev_close_date, c.c.close_date]
     q = (sa.select(*cols).where(c.c.category == category)

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnElement
 
 from revops_core import windows
-from revops_core.queries.common import T, Scope, days_between, dealer_filter
+from revops_core.queries.common import T, Scope, days_between, dealer_in_scope
 
 LEVELS: dict[str, str] = {"dealer": "dealer_id", "dealer_group": "dealer_group", "region": "region"}
 
@@ -136,7 +136,7 @@ def _journey_is(journey: str | None) -> ColumnElement[bool]:
 def _lead_where(start: date, end: date, journey: str | None, scope: Scope) -> ColumnElement[bool]:
     l, d = T["leads"], T["dealers"]  # noqa: E741
     return sa.and_(lead_window(l.c.created_at, start, end), _journey_is(journey),
-                   dealer_filter(scope, d.c.dealer_group))
+                   dealer_in_scope(scope, d))
 
 
 def _count_if(cond: ColumnElement[bool]) -> sa.ColumnElement:
@@ -148,7 +148,7 @@ def entities(conn: Connection, level: str, scope: Scope) -> dict[str, EntityInfo
     d = T["dealers"]
     ent = entity_column(level)
     q = (sa.select(ent, sa.func.min(d.c.name), sa.func.count(), sa.func.coalesce(sa.func.sum(d.c.salespeople), 0))
-         .where(dealer_filter(scope, d.c.dealer_group)).group_by(ent).order_by(ent))
+         .where(dealer_in_scope(scope, d)).group_by(ent).order_by(ent))
     return {str(e): EntityInfo(str(e), str(name) if level == "dealer" else str(e), int(n), int(sp))
             for e, name, n, sp in conn.execute(q)}
 
@@ -230,7 +230,7 @@ def dealer_month_sums(conn: Connection, start: date, end: date, level: str, scop
                    sa.func.sum(dm.c.campaigns_offered), sa.func.sum(dm.c.campaigns_joined),
                    sa.func.sum(dm.c.cost_to_serve))
          .select_from(dm.join(d, dm.c.dealer_id == d.c.dealer_id))
-         .where(dm.c.period >= lo, dm.c.period <= hi, dealer_filter(scope, d.c.dealer_group))
+         .where(dm.c.period >= lo, dm.c.period <= hi, dealer_in_scope(scope, d))
          .group_by(ent))
     return {str(r[0]): DealerMonthSums(int(r[1]), float(r[2] or 0), float(r[3] or 0),
                                        None if r[4] is None else float(r[4]), float(r[5] or 0),
@@ -290,7 +290,7 @@ def lead_date_range(conn: Connection, scope: Scope) -> tuple[date, date] | None:
     """Dates of the first and the last lead in scope, or None when there are no leads."""
     l, d = T["leads"], T["dealers"]  # noqa: E741
     q = (sa.select(sa.func.min(l.c.created_at), sa.func.max(l.c.created_at))
-         .select_from(_leads_join()).where(dealer_filter(scope, d.c.dealer_group)))
+         .select_from(_leads_join()).where(dealer_in_scope(scope, d)))
     lo, hi = conn.execute(q).one()
     if lo is None or hi is None:
         return None

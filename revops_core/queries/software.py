@@ -4,8 +4,8 @@ Each function takes a connection, a month range (``YYYY-MM``, inclusive) and the
 ``Scope``, and returns one small row per month that has data. Formulas on top of these sums
 (attach rate, TTM attach, ARR per vehicle, subscription share) live in ``revops_core.software``.
 
-Shipments carry no account, so a dealer-group scope cannot narrow them; revenue is narrowed
-through its account's ``dealer_group``.
+Shipments carry no account: they are company-wide, so a narrowed scope sees none of them
+(``book_wide``); revenue is narrowed through its account (``account_visible``).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from revops_core import windows
-from revops_core.queries.common import T, Scope, dealer_filter
+from revops_core.queries.common import T, Scope, account_visible, book_wide
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def shipment_months(conn: Connection, first: str, last: str, scope: Scope) -> li
     s = T["shipments"]
     q = (sa.select(s.c.period, sa.func.sum(s.c.units_shipped), sa.func.sum(s.c.units_attached),
                    sa.func.sum(s.c.active_subscriptions), sa.func.sum(s.c.subscription_arr))
-         .where(s.c.period >= first, s.c.period <= last)
+         .where(s.c.period >= first, s.c.period <= last, book_wide(scope))
          .group_by(s.c.period).order_by(s.c.period))
     return [ShipmentMonth(p, int(sh or 0), int(at or 0), int(ac or 0), float(arr or 0.0))
             for p, sh, at, ac, arr in conn.execute(q)]
@@ -60,7 +60,7 @@ def revenue_months(conn: Connection, first: str, last: str, scope: Scope) -> lis
 
     q = (sa.select(r.c.period, sa.func.sum(r.c.amount), of_type("HARDWARE"), of_type("SOFTWARE_SUBSCRIPTION"))
          .select_from(r.join(acc, acc.c.account_id == r.c.account_id))
-         .where(r.c.period >= first, r.c.period <= last, dealer_filter(scope, acc.c.dealer_group))
+         .where(r.c.period >= first, r.c.period <= last, account_visible(scope, acc))
          .group_by(r.c.period).order_by(r.c.period))
     return [RevenueMonth(p, float(t or 0.0), float(h or 0.0), float(s or 0.0)) for p, t, h, s in conn.execute(q)]
 
@@ -68,4 +68,5 @@ def revenue_months(conn: Connection, first: str, last: str, scope: Scope) -> lis
 def latest_shipment_month(conn: Connection, as_of: date, scope: Scope) -> str | None:
     """The latest ``shipments.period`` on or before D's month (where ``subscription_arr`` is read)."""
     s = T["shipments"]
-    return conn.execute(sa.select(sa.func.max(s.c.period)).where(s.c.period <= windows.month_str(as_of))).scalar()
+    return conn.execute(sa.select(sa.func.max(s.c.period))
+                        .where(s.c.period <= windows.month_str(as_of), book_wide(scope))).scalar()

@@ -2,12 +2,12 @@
 award-to-SOP lead time, PPAP flags, awards and ECOs."""
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
-from revops_core import formatting
-from revops_core import bands
+from revops_core import bands, formatting
 from revops_core.backlog import Waterfall, backlog_waterfall, brr_by_quarter, eco_dynamics
 from revops_core.playbook import playbook_metrics
 from revops_core.queries import awards as qa
@@ -79,8 +79,8 @@ def test_awards_filters_and_csv_download(open_page, sample_engine) -> None:
         d = latest_activity_date(conn)
         _, total = qa.awards_table(conn, d, EVERYTHING, powertrains=["BEV"])
     assert any(c.value.startswith(f"{total:,} awards") for c in at.caption)
-    table = next(df.value for df in at.dataframe if "Powertrain" in df.value.columns)
-    assert set(table["Powertrain"]) == {"BEV"} and len(table) == total
+    table = next(df.value for df in at.dataframe if "powertrain" in df.value.columns)
+    assert set(table["powertrain"]) == {"BEV"} and len(table) == total
 
 
 def test_oem_mix_shift_chart_and_concentration(open_page, sample_engine, cfg) -> None:
@@ -118,3 +118,46 @@ def test_award_to_sop_and_ppap_in_production(open_page, sample_engine, cfg) -> N
     flag = "Triggered:" if len(live) else "Clear: every award in production has PPAP approval"
     assert any(flag in b for b in badges)
 
+
+
+# --- the view's controls live in the URL: a shared link reopens the same view ----------------------
+
+def test_a_link_reopens_the_period_and_the_award_filters(open_page, sample_engine) -> None:
+    with sample_engine.connect() as conn:
+        d = latest_activity_date(conn)
+        year = backlog_waterfall(conn, str(d.year - 1), d)
+        _, total = qa.awards_table(conn, d, EVERYTHING, statuses=["AWARDED"], powertrains=["BEV", "PHEV"])
+    at = open_page(PAGE, query={"bk_period": str(d.year - 1), "bk_status": "Awarded",
+                                "bk_powertrain": ["BEV", "PHEV"]})
+    assert at.selectbox(key="bk_period").value == str(d.year - 1)
+    assert shown(at) == expected_tiles(year)
+    assert at.multiselect(key="bk_status").value == ["AWARDED"]
+    assert at.multiselect(key="bk_powertrain").value == ["BEV", "PHEV"]
+    assert any(c.value.startswith(f"{total:,} awards") for c in at.caption)
+    assert not at.warning
+    for key in ("bk_period", "bk_status", "bk_powertrain", "bk_account"):   # each one writes the URL back
+        widget = at.selectbox(key=key) if key == "bk_period" else at.multiselect(key=key)
+        assert widget.proto.query_param_key == key
+
+
+def test_bad_link_values_are_named_and_the_defaults_shown(open_page, sample_engine) -> None:
+    at = open_page(PAGE, query={"bk_period": "2031Q9", "bk_powertrain": ["BEV", "Diesel"]})
+    with sample_engine.connect() as conn:
+        d = latest_activity_date(conn)
+    notice = at.warning[0].value
+    assert "could not be used" in notice
+    assert "Period = '2031Q9' is not one of" in notice and "the default is shown" in notice
+    assert "Powertrain = 'Diesel' is not one of ICE, BEV, PHEV, Hybrid (HEV), Powertrain-agnostic; left out" in notice
+    assert at.selectbox(key="bk_period").value == quarter_label(d)
+    assert at.multiselect(key="bk_powertrain").value == ["BEV"]
+
+
+def test_the_waterfall_axis_starts_at_zero_and_the_schedule_reaches_2035(open_page) -> None:
+    at = open_page(PAGE)
+    specs = [c.proto.spec for c in at.get("vega_lite_chart")]
+    waterfall = json.loads(next(s for s in specs if "Backlog movement" in s))
+    scales = [layer["encoding"]["y"].get("scale", {}) for layer in waterfall["layer"] if "y" in layer["encoding"]
+              and isinstance(layer["encoding"]["y"], dict) and "scale" in layer["encoding"]["y"]]
+    assert scales and all(sc.get("zero") is True and "domain" not in sc for sc in scales)   # bars from $0
+    schedule = json.loads(next(s for s in specs if "to 2035" in s))
+    assert schedule["encoding"]["x"]["scale"]["domain"][-1] == "2035"    # the title's last year is drawn

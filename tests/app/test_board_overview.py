@@ -97,3 +97,36 @@ def test_monday_move_states_the_four_quarter_ev_test(open_page, sample_engine, c
     ev_row = table[table["Risk"] == "EV program mix"]
     assert ev_test_words(test) in ev_row["Behind it"].item()
 
+
+
+def test_metrics_without_a_benchmark_compare_with_the_plan(open_page, sample_engine, cfg) -> None:
+    at = open_page()
+    with sample_engine.connect() as conn:
+        d = latest_activity_date(conn)
+        m = board_metrics(conn, d, cfg)
+    badges = [md.value for md in at.markdown if "-badge[" in md.value]
+    for key, value in (("revenue_ttm", m.revenue_ttm), ("backlog", m.backlog), ("win_rate", m.win_rate["ALL"])):
+        band = bands.evaluate(cfg, key, value, as_of=d)
+        assert band.source == "plan" and band.status != "none", key           # config rules.yaml plan
+        assert any(band.label in b for b in badges), key
+    tracked = [b for b in badges if "No benchmark" in b]
+    without = [k for k in cfg.labels.metrics if k not in cfg.benchmarks.metrics and k not in cfg.rules.plan.metrics]
+    assert 0 < len(tracked) <= len(without)           # "No benchmark" only where neither benchmark nor plan exists
+
+
+def test_the_alert_and_the_page_use_one_expiring_soon_threshold(open_page, cfg) -> None:
+    at = open_page()
+    days = cfg.rules.expiring_soon_days
+    banner = " ".join(w.value for w in at.warning)
+    if "expires within" in banner:
+        assert f"expires within {days} days" in banner
+    assert any(f"expiring within {days} days" in c.value for c in at.caption)
+
+
+def test_codes_and_dates_read_as_words(open_page, sample_engine) -> None:
+    at = open_page()
+    with sample_engine.connect() as conn:
+        d = latest_activity_date(conn)
+    certs = next(df.value for df in at.dataframe if "Expires" in df.value.columns)
+    assert set(certs["Status"]) <= {"Certified", "In progress", "Expired", "Not started"}   # labels.yaml
+    assert any(f"As of **{formatting.date(d)}**" in c.value for c in at.caption)           # 31 Oct 2026

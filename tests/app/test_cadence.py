@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from revops_core import formatting
 from revops_core.cadence import MISSING_ESA, monthly_reconciliation, weekly_huddle
 from revops_core.queries.common import latest_activity_date
@@ -25,7 +27,8 @@ def test_weekly_huddle_shows_the_core_figures(open_page, sample_engine) -> None:
 
     top = weekly.dataframe[0].value
     assert len(top) == len(h.top_oem) == 25
-    assert list(top["Amount"]) == [formatting.money(v) for v in h.top_oem["amount"]]
+    divisor, _ = formatting.money_unit(list(h.top_oem["amount"]))   # one unit per column, numbers kept
+    assert list(top["Amount"]) == pytest.approx([v / divisor for v in h.top_oem["amount"]])
     assert list(top["Account"]) == list(h.top_oem["account"])
     # missing E-SA flagged in words, on exactly the rows the core flags
     assert h.top_missing_esa > 0
@@ -69,3 +72,16 @@ def test_segment_filter_narrows_the_pipelines(open_page, sample_engine) -> None:
     assert list(rfq.index) == ["OEM"] and list(rfq["Open pipeline"]) == [formatting.money(h.rfq_pipeline[0].amount)]
     assert any("No open dealer + aftermarket or fleet" in i.value for i in weekly.info)
     assert len(weekly.dataframe[0].value) == len(h.top_oem) > 0  # the top list stays OEM
+
+
+def test_dealer_fleet_chart_in_funnel_order_and_segment_colours(open_page, cfg) -> None:  # noqa: ANN001
+    import json
+
+    from revops_core.chart_theme import SEGMENT_COLORS
+
+    at = open_page(PAGE)
+    spec = json.loads(next(c.proto.spec for c in at.get("vega_lite_chart") if "dealer + fleet" in c.proto.spec))
+    stages = spec["encoding"]["y"]["sort"]
+    assert stages == sorted(stages, key=cfg.rules.stage_key)
+    colours = spec["encoding"]["color"]["scale"]["range"]
+    assert colours == [SEGMENT_COLORS["DEALER_AFTERMARKET"], SEGMENT_COLORS["FLEET"]]

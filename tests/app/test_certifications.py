@@ -2,6 +2,7 @@
 the board overview shows the alert banner."""
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from revops_core import certifications as c
@@ -103,3 +104,43 @@ def test_risks_show_ppap_in_production_and_the_four_quarter_ev_test(open_page, s
     for day, value in test.quarters:
         assert f"{day:%d %b %Y} {formatting.percent(value)}" in quarters
 
+
+
+# --- the view's controls live in the URL: a shared link reopens the same view ----------------------
+
+def test_a_link_reopens_the_drilldown_and_the_what_if(open_page, sample_engine, cfg) -> None:
+    query = {"cert_drill": "UN R156", "cert_what_if_cert": "ISO/SAE 21434", "cert_what_if_date": "2026-12-01",
+             "cert_what_if_expiry": "2029-12-01"}
+    at = open_page(PAGE, query=query)
+    with sample_engine.connect() as conn:
+        _, total = c.blocked_drilldown(conn, cfg, "UN_R156")
+        w = c.renewal_what_if(conn, cfg, "ISO_SAE_21434", date(2026, 12, 1), date(2029, 12, 1))
+    assert at.selectbox(key="cert_drill").value == "UN_R156"
+    assert any(cap.value.startswith(f"{total:,} opportunities") for cap in at.caption)
+    assert at.selectbox(key="cert_what_if_cert").value == "ISO_SAE_21434"
+    assert at.date_input(key="cert_what_if_date").value == date(2026, 12, 1)
+    assert metric_values(at)["Pipeline released"] == formatting.money(w.released)
+    assert not at.warning
+    for key in query:
+        widget = at.date_input(key=key) if "date" in key or "expiry" in key else at.selectbox(key=key)
+        assert widget.proto.query_param_key == key
+
+
+def test_bad_link_values_are_named(open_page) -> None:
+    at = open_page(PAGE, query={"cert_what_if_cert": "ISO 9001", "cert_what_if_date": "31/12/2026"})
+    notice = at.warning[0].value
+    assert "Certification renewed = 'ISO 9001' is not one of IATF 16949" in notice
+    assert "Renewed by = '31/12/2026' is not a date (YYYY-MM-DD)" in notice
+
+
+def test_the_blocked_chart_colours_why_a_certification_blocks_not_valid_in_green(open_page) -> None:
+    from revops_core.chart_theme import STATUS_COLORS
+
+    at = open_page(PAGE)
+    specs = [ch.proto.spec for ch in at.get("vega_lite_chart")]
+    spec = json.loads(next(s for s in specs if "Open pipeline blocked" in s))
+    scale = spec["encoding"]["color"]["scale"]
+    assert STATUS_COLORS["green"] not in scale["range"]          # nothing blocking is drawn as "fine"
+    assert scale["range"] == [STATUS_COLORS["amber"], STATUS_COLORS["red"]]
+    table = at.dataframe[0].value
+    assert not table["Why"].str.contains(r"\d{4}-\d{2}-\d{2}").any()   # dates written one way

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
@@ -66,3 +67,146 @@ def test_loading_the_sample_asks_first(private_db: str, open_page) -> None:  # n
     assert at.button(key="data_seed").disabled
     at = at.checkbox(key="data_seed_ok").check().run()
     assert not at.button(key="data_seed").disabled
+
+
+# ---- backups, Excel, CRM exports, the validation report, limits, the mapping editor ----------------
+CRM = Path(__file__).resolve().parents[1] / "fixtures" / "crm"
+
+
+def _files(at: AppTest, files: list[tuple[str, bytes]], mode: str = "replace") -> AppTest:
+    """Upload ``files`` and choose the mode, without checking yet (the preset pickers appear)."""
+    at.file_uploader(key="data_uploads").set_value([(name, content, "application/octet-stream")
+                                                    for name, content in files])
+    at.radio(key="data_mode").set_value(mode)
+    return at.run()
+
+
+def _table_rows(url: str, table: str) -> int:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
+    engine.dispose()
+    return int(rows)
+
+
+def test_the_page_shows_the_database_rows_and_freshness(private_db: str, open_page) -> None:  # noqa: ANN001
+    at = open_page("views/data_admin.py")
+    assert at.caption[0].value.startswith("Database: `sqlite:///")
+    datasets = at.dataframe[0].value
+    assert list(datasets.columns) == ["Dataset", "Group", "Rows", "Latest date", "Latest of"]
+    leads = datasets.set_index("Dataset").loc["leads"]
+    assert leads["Rows"] == _counts(private_db)["leads"] and leads["Latest of"] == "created_at"
+    assert leads["Latest date"][:4].isdigit()
+    assert datasets.set_index("Dataset").loc["accounts", "Latest date"] == "—"
+
+
+def test_the_backup_zip_of_the_page_restores_as_is(private_db: str, open_page) -> None:  # noqa: ANN001
+    at = open_page("views/data_admin.py")
+    at = at.button(key="data_export").click().run()
+    archive = at.session_state["data_zip"]
+    before = (_counts(private_db), _table_rows(private_db, "pipeline_snapshots"))
+    engine = sa.create_engine(private_db)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM pipeline_snapshot_rows"))
+        conn.execute(sa.text("DELETE FROM pipeline_snapshots"))
+    engine.dispose()
+    at = _upload(at, [("autorevops-backup.zip", archive)])
+    assert not at.exception and not at.error
+    assert at.info[0].value.startswith("The files are valid: accounts 40")
+    button = at.button(key="data_import")
+    assert button.label.startswith("Restore the backup: ") and button.label.endswith(" rows (replace)")
+    assert button.disabled                                          # it replaces every table: ask first
+    at = at.checkbox(key="data_ok").check().run()
+    at = at.button(key="data_import").click().run()
+    assert not at.exception and not at.error
+    assert at.success[0].value.startswith("Restored the backup: accounts 40")
+    assert (_counts(private_db), _table_rows(private_db, "pipeline_snapshots")) == before
+
+
+def test_a_workbook_and_a_crm_export_with_its_detected_preset(private_db: str, open_page) -> None:  # noqa: ANN001
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["dealer_id", "name", "dealer_group", "region", "brand", "salespeople"])
+    book.active.append(["D-NEW", "Autohaus Neu", "Nord Gruppe", "North", None, 7])
+    workbook = io.BytesIO()
+    book.save(workbook)
+    before = _counts(private_db)
+    at = _files(open_page("views/data_admin.py"), [("dealers.xlsx", workbook.getvalue()),
+                                                   ("Accounts report.csv",
+                                                    (CRM / "salesforce_accounts.csv").read_bytes())], mode="append")
+    picker = at.selectbox(key=[s.key for s in at.selectbox if s.key.startswith("data_preset_")][0])
+    assert picker.label == "Mapping preset for Accounts report.csv" and picker.value == "salesforce_accounts"
+    at = at.button(key="data_check").click().run()
+    assert not at.exception and not at.error
+    assert at.info[0].value == "The files are valid: accounts 6, dealers 1."
+    at = at.button(key="data_import").click().run()
+    assert at.success[0].value == "Imported: accounts 6, dealers 1"
+    after = _counts(private_db)
+    assert (after["accounts"], after["dealers"]) == (before["accounts"] + 6, before["dealers"] + 1)
+
+
+def test_a_broken_report_gets_the_validation_report(private_db: str, open_page) -> None:  # noqa: ANN001
+    before = _counts(private_db)
+    at = _files(open_page("views/data_admin.py"),
+                [("broken.csv", (CRM / "salesforce_opportunities_broken.csv").read_bytes())], mode="append")
+    at = at.button(key="data_check").click().run()
+    assert not at.exception
+    assert at.error[0].value == "Import rejected: 6 problem(s). Nothing was written."   # 4 cells, 2 more links
+    report = at.dataframe[-1].value
+    assert list(report.columns) == ["File", "Column", "Problem", "Rows (first 20)", "Count", "Examples", "How to fix"]
+    close = report.set_index("Column").loc["close_date"]
+    assert (close["File"], close["Problem"], close["Rows (first 20)"], close["Count"], close["Examples"]) == (
+        "broken.csv (as opportunities.csv)", "is not a date", "2", 1, "30/09/2026")
+    assert close["How to fix"] == "use YYYY-MM-DD"
+    assert [b.label for b in at.get("download_button")] == ["Download the validation report (CSV)"]
+    assert not [b for b in at.button if b.key == "data_import"]
+    assert _counts(private_db) == before
+
+
+@pytest.fixture
+def own_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the config folder the page uses (so a test may change limits or save presets)."""
+    import shutil
+
+    from revops_core.config import CONFIG_DIR
+
+    folder = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, folder)
+    monkeypatch.setenv("AUTOREVOPS_CONFIG_DIR", str(folder))
+    return folder
+
+
+def test_an_upload_over_the_limit_is_refused_with_the_limit(private_db: str, open_page, own_config: Path) -> None:  # noqa: ANN001
+    rules = (own_config / "rules.yaml").read_text(encoding="utf-8")
+    (own_config / "rules.yaml").write_text(rules.replace("max_upload_mb: 200", "max_upload_mb: 1"), encoding="utf-8")
+    at = open_page("views/data_admin.py")
+    assert at.get("file_uploader")[0].label == "Files: CSV, Excel or ZIP, up to 1 MB each"
+    at = _upload(at, [("leads.csv", b"lead_id\n" + b"L1\n" * 700_000)])
+    assert not at.exception
+    assert at.error[0].value == "Import rejected: 1 problem(s). Nothing was written."
+    assert "leads.csv: 2.0 MB is over the limit of 1 MB per file (rules.yaml import.max_upload_mb)" in at.code[0].value
+
+
+def test_the_mapping_editor_previews_and_saves_a_preset(private_db: str, open_page, own_config: Path) -> None:  # noqa: ANN001
+    at = _files(open_page("views/data_admin.py"), [("leads export.csv", (CRM / "dealer_crm_leads.csv").read_bytes())])
+    at = at.selectbox(key="map_base").set_value("dealer_crm_leads").run()
+    assert at.selectbox(key="map_dataset_dealer_crm_leads").value == "leads"
+    assert at.selectbox(key="map_dealer_crm_leads_leads_dealer_id").value == "Dealer Code"
+    assert "These rows pass every check (links to other datasets are checked at import)." in [
+        s.value for s in at.success]
+    preview = at.dataframe[-1].value
+    assert preview.loc[2, "created_at"] == "2026-06-01T09:15:00" and preview.loc[3, "journey"] == "SERVICE_RETENTION"
+    at = at.selectbox(key="map_dealer_crm_leads_leads_source_channel").set_value("(constant)").run()
+    at = at.text_input(key="map_dealer_crm_leads_leads_source_channel_c").input("Dealer CRM").run()
+    at = at.text_input(key="map_name").input("my_leads").run()
+    at = at.button(key="map_save").click().run()
+    assert not at.exception and "Saved as preset my_leads (my_leads.yaml): pick it for the file above." in [
+        s.value for s in at.success]
+    from revops_core.mapping import load_preset
+
+    saved = load_preset("my_leads", own_config / "mappings")[1]
+    assert saved.dataset == "leads" and saved.columns["source_channel"].value == "Dealer CRM"
+    assert saved.columns["journey"].values["EV Launch"] == "EV_LAUNCH"

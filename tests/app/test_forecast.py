@@ -114,3 +114,26 @@ def test_change_waterfall_and_the_deals_behind_a_bar(open_page, page_db: str) ->
     at = at.button(key="fc_snapshot_now").click().run()  # refresh: the new snapshot is the comparison's end
     assert not at.exception
     assert any("Snapshot #2 taken" in s.value for s in at.success)
+
+
+def test_a_link_reopens_the_quarter_and_the_change_bucket(open_page, page_db: str) -> None:
+    current, following = forecast_quarters(TODAY)
+    at = open_page(PAGE, query={**QUERY, "fc_quarter": following, "fc_change_bucket": "Won"})
+    with make_engine(page_db).connect() as conn:
+        nxt = forecast_rollup(conn, TODAY, following)
+    assert at.radio(key="fc_quarter").value == following
+    assert {m.label: m.value for m in at.metric}["Best-case forecast"] == formatting.money(nxt.total.best_case_forecast)
+    assert at.selectbox(key="fc_change_bucket").value == "WON"
+    for key, widget in (("fc_quarter", at.radio(key="fc_quarter")), ("fc_baseline", at.selectbox(key="fc_baseline")),
+                        ("fc_change_bucket", at.selectbox(key="fc_change_bucket"))):
+        assert widget.proto.query_param_key == key
+    assert not at.warning
+    bad = open_page(PAGE, query={**QUERY, "fc_quarter": "1999Q1"})
+    assert f"Quarter = '1999Q1' is not one of {current}, {following}" in bad.warning[0].value
+    assert bad.radio(key="fc_quarter").value == current
+
+
+def test_calls_say_they_are_dated_today(open_page, page_db: str) -> None:
+    at = open_page(PAGE, query={"as_of": "2025-06-30"})
+    assert any(f"dated **today, {formatting.date(TODAY)}**" in c.value for c in at.caption)
+    assert any("as of 30 Jun 2025" in i.value and "dated today" in i.value for i in at.info)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pytest
+
 from revops_core import bands, formatting
 from revops_core.board import board_metrics
 from revops_core.queries.common import latest_activity_date
@@ -49,10 +51,13 @@ def test_months_shown_and_as_of_from_the_url(open_page, sample_engine) -> None: 
     table = at.expander[0].dataframe[0].value
     assert len(table) == 12
     latest = table.iloc[0]  # newest month first
-    assert latest["Month"] == "2025-06" == s.months[-1].period
+    assert latest["Month"] == "Jun 2025" and s.months[-1].period == "2025-06"   # months written one way
     assert latest["Attach rate (TTM)"] == formatting.percent(s.months[-1].attach_rate_ttm)
-    assert latest["Subscription ARR"] == formatting.money(s.months[-1].subscription_arr)
-    assert table.iloc[-1]["Month"] == "2024-07"
+    # money in one unit per column ($K / $M / $B, named in the header), kept as numbers so it sorts
+    divisor, _ = formatting.money_unit([m.subscription_arr for m in s.months])
+    assert latest["Subscription ARR"] == pytest.approx(s.months[-1].subscription_arr / divisor)
+    assert table.iloc[-1]["Month"] == "Jul 2024"
+    assert at.button_group(key="sw_months").proto.query_param_key == "sw_months"
     assert metric_values(at)["Software attach rate"] == formatting.percent(s.software_attach_rate)
 
 
@@ -60,3 +65,13 @@ def test_empty_months_are_explained(open_page) -> None:  # noqa: ANN001
     at = open_page(PAGE, query={"as_of": "2010-01-31"})
     assert any("No shipments or revenue" in i.value for i in at.info)
     assert not at.get("vega_lite_chart")
+
+
+def test_a_link_reopens_the_months_shown(open_page) -> None:  # noqa: ANN001
+    at = open_page(PAGE, query={"sw_months": "36 months"})
+    assert at.button_group(key="sw_months").value == 36
+    assert len(at.expander[0].dataframe[0].value) == 36
+    assert not at.warning
+    bad = open_page(PAGE, query={"sw_months": "99 months"})
+    assert "Months shown = '99 months' is not one of 12 months, 24 months, 36 months" in bad.warning[0].value
+    assert bad.button_group(key="sw_months").value == 24

@@ -178,9 +178,11 @@ def test_a_dealer_group_link_to_the_board_shows_sign_in_then_only_its_pages(sign
         page.get_by_label("Username").fill("group")
         page.get_by_role("textbox", name="Password").fill("dealer-council-7")
         page.get_by_role("button", name="Sign in").click()
-        page.wait_for_selector("text=Shared view for dealer group", timeout=60_000)
+        page.wait_for_selector("text=does not open", timeout=60_000)
         _settle(page)
-        assert page.query_selector("h1").inner_text() == "Ecosystem scorecard"  # not the board it linked to
+        assert page.query_selector("h1").inner_text() == "Board overview"  # the board it linked to, refused:
+        assert "Your role (dealer_group) does not open Board overview" in page.inner_text('[data-testid="stMain"]')
+        assert not page.query_selector_all('[data-testid="stMetric"]')
         nav = [a.inner_text() for a in page.query_selector_all('[data-testid="stSidebarNav"] a')]
         assert [n.split("\n")[-1] for n in nav] == ["Ecosystem scorecard", "Martech maturity matrix"]
         assert not page.query_selector_all('[data-testid="stException"]')
@@ -243,3 +245,230 @@ def test_an_upload_never_writes_where_the_browser_names(writable_server: tuple[s
         sorted(p.name for p in folder.iterdir() if p.name.startswith("private.db-")))]
     assert text.count("not a contract file name") == 2, text
     assert "Imported" not in text
+
+
+def test_the_quarterly_review_presents_slide_by_slide(server: str) -> None:
+    """Presentation mode: the first slide full width without the sidebar, then Next (button) and the
+    right-arrow key move on; the slide number follows in the URL."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(f"{server}/quarterly_review?qr_quarter=2026Q2&qr_present=true")
+        _settle(page)
+        assert not page.query_selector_all('[data-testid="stException"]')
+        assert page.query_selector("h1").inner_text() == "Quarterly architecture review"
+        assert not page.is_visible('[data-testid="stSidebar"]')
+        assert "Slide 1 of 14" in page.inner_text('[data-testid="stMain"]')
+        page.get_by_role("button", name="Next").click()
+        _settle(page)
+        assert page.query_selector("h1").inner_text() == "Board metrics against their bands"
+        assert "Slide 2 of 14" in page.inner_text('[data-testid="stMain"]')
+        assert "qr_slide=2" in page.url
+        page.keyboard.press("ArrowRight")
+        _settle(page)
+        assert page.query_selector("h1").inner_text() == "Backlog waterfall of 2026Q2"
+        browser.close()
+
+
+def test_the_board_and_the_review_print_without_the_sidebar(server: str) -> None:
+    """The browser's print layout (print CSS): several pages, none with the sidebar's navigation or filters."""
+    import pypdfium2 as pdfium
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        printed = {}
+        for path, title in (("/?as_of=2026-06-30", "Board overview"), ("/quarterly_review?qr_quarter=2026Q2",
+                                                                       "Quarterly review")):
+            page.goto(f"{server}{path}")
+            _settle(page)
+            assert page.query_selector("h1").inner_text() == title
+            printed[title] = pdfium.PdfDocument(page.pdf(landscape=True, print_background=True))
+        browser.close()
+    for title, pdf in printed.items():
+        text = " ".join(p.get_textpage().get_text_range() for p in pdf)
+        assert len(pdf) > 1, title
+        assert title in text and "As-of date" not in text and "Four-buyer segmentation" not in text, title
+
+
+ROLE_PASSWORDS = {"root": "admin-password-1", "cro": "board-room-2026", "mops": "marketing-ops-77",
+                  "group": "dealer-council-7"}
+
+
+@pytest.fixture()
+def roles_server(sample_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """A server on a private copy of the sample database, with one user per role (``ROLE_PASSWORDS``)."""
+    import sqlite3
+
+    import bcrypt
+    import sqlalchemy as sa
+    import yaml
+
+    from revops_core.config import CONFIG_DIR
+
+    folder = tmp_path_factory.mktemp("roles")
+    src, dst = sqlite3.connect(sa.engine.make_url(sample_db_url).database), sqlite3.connect(folder / "roles.db")
+    src.backup(dst)
+    src.close()
+    dst.close()
+    with sa.create_engine(sample_db_url).connect() as conn:
+        group = conn.execute(sa.text("SELECT min(dealer_group) FROM dealers")).scalar_one()
+    shutil.copytree(CONFIG_DIR, folder / "config")
+    users = yaml.safe_load((folder / "config" / "users.yaml").read_text(encoding="utf-8"))
+    roles = {"root": "admin", "cro": "executive", "mops": "marketing_ops", "group": "dealer_group"}
+    users["users"] = [{"username": name, "display_name": name.upper(), "role": role,
+                       **({"dealer_group": group} if role == "dealer_group" else {}),
+                       "password_hash": bcrypt.hashpw(ROLE_PASSWORDS[name].encode(), bcrypt.gensalt(rounds=4)).decode()}
+                      for name, role in roles.items()]
+    (folder / "config" / "users.yaml").write_text(yaml.safe_dump(users), encoding="utf-8")
+    env = {"AUTOREVOPS_CONFIG_DIR": str(folder / "config"), "AUTOREVOPS_SECRET_KEY": "browser-test-secret"}
+    for url in _serve(f"sqlite:///{folder / 'roles.db'}", tmp_path_factory, env):
+        yield url, group
+
+
+def _sign_in_browser(page, name: str) -> None:  # noqa: ANN001 - playwright Page
+    assert [h.inner_text() for h in page.query_selector_all("h1")] == ["AutoRevOps"]  # nothing before sign-in
+    page.get_by_label("Username").fill(name)
+    page.get_by_role("textbox", name="Password").fill(ROLE_PASSWORDS[name])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("text=Signed in as", timeout=60_000)
+    _settle(page)
+
+
+@pytest.mark.parametrize(("name", "link", "title"), [
+    ("root", "/audit_log", "Audit log"),
+    ("cro", "/backlog_awards?as_of=2026-06-30", "Backlog & platform awards"),
+    ("mops", "/attribution", "Attribution & martech ROI"),
+    ("group", "/maturity", "Martech maturity matrix"),
+])
+def test_each_role_follows_a_link_through_sign_in_and_a_reload_keeps_the_session(
+        roles_server: tuple[str, str], name: str, link: str, title: str) -> None:
+    """A deep link opens its page after sign-in; a reload (a new browser session) stays signed in on
+    it through the signed session cookie; signing out clears the cookie and a reload asks again."""
+    from playwright.sync_api import sync_playwright
+
+    url, _group = roles_server
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.goto(f"{url}{link}")
+        _settle(page)
+        _sign_in_browser(page, name)
+        assert page.query_selector("h1").inner_text() == title
+        assert link.split("?")[0] in page.url
+        assert "autorevops_session" in {c["name"] for c in context.cookies()}
+        page.reload()
+        _settle(page)
+        assert page.query_selector("h1").inner_text() == title  # the session survived the reload
+        assert f"Signed in as {name.upper()}" in page.inner_text('[data-testid="stSidebar"]')
+        assert not page.query_selector_all('[data-testid="stException"]')
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_selector("text=Sign in with the username", timeout=60_000)
+        _settle(page)
+        assert "autorevops_session" not in {c["name"] for c in context.cookies()}
+        page.reload()
+        _settle(page)
+        assert [h.inner_text() for h in page.query_selector_all("h1")] == ["AutoRevOps"]
+        browser.close()
+
+
+def test_a_dealer_group_is_refused_pages_and_links_beyond_its_own(roles_server: tuple[str, str]) -> None:
+    """Signed in, a direct URL to a page of the book is refused with a message; a link naming
+    another group's org unit is corrected with a message."""
+    from playwright.sync_api import sync_playwright
+
+    url, group = roles_server
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(url)
+        _settle(page)
+        _sign_in_browser(page, "group")
+        assert page.query_selector("h1").inner_text() == "Ecosystem scorecard"
+        page.goto(f"{url}/forecast")
+        _settle(page)
+        main = page.inner_text('[data-testid="stMain"]')
+        assert "does not open Forecast & pipeline change" in main and not page.query_selector_all('[data-testid="stMetric"]')
+        page.goto(f"{url}/maturity?mm_org=Somebody%20Else")
+        _settle(page)
+        main = page.inner_text('[data-testid="stMain"]')
+        assert "This link was changed" in main and group in main
+        assert not page.query_selector_all('[data-testid="stException"]')
+        browser.close()
+
+
+def _count(db: Path, sql: str) -> int:
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute(sql).fetchone()[0])
+
+
+def _upload_and_check(page, files: list[dict]) -> str:  # noqa: ANN001 - playwright Page
+    """Upload ``files`` on the Data page, press "Check the files", and return the page's text."""
+    page.set_input_files('[data-testid="stFileUploaderDropzoneInput"]', files=files)
+    shown = files[-1]["name"][-10:]                     # a long name is shown shortened in the middle
+    page.wait_for_selector(f'[data-testid="stFileUploader"] >> text={shown}', timeout=30_000)
+    _settle(page)
+    page.get_by_role("button", name="Check the files").click()
+    _settle(page)
+    return page.inner_text('[data-testid="stMain"]')
+
+
+def test_the_backup_zip_and_a_workbook_upload_in_the_browser(writable_server: tuple[str, Path]) -> None:
+    """The page's own backup ZIP restores as is; a workbook named after its dataset appends its rows."""
+    import io
+    import sqlite3
+
+    import openpyxl
+    from playwright.sync_api import sync_playwright
+
+    url, folder = writable_server
+    db = folder / "private.db"
+    snapshots = _count(db, "SELECT count(*) FROM pipeline_snapshots")
+    book = openpyxl.Workbook()
+    book.active.append(["dealer_id", "name", "dealer_group", "region", "brand", "salespeople"])
+    book.active.append(["D-BROWSER", "Autohaus Zoë", "Nord Gruppe", "North", None, 9])
+    workbook = io.BytesIO()
+    book.save(workbook)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        page.goto(f"{url}/data_admin")
+        _settle(page)
+        page.get_by_role("button", name="Prepare the backup ZIP").click()
+        _settle(page)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download autorevops-backup.zip").click()
+        archive = Path(download.value.path()).read_bytes()
+        with sqlite3.connect(db) as conn:   # change the database: the restore must bring it back
+            conn.execute("DELETE FROM pipeline_snapshot_rows")
+            conn.execute("DELETE FROM pipeline_snapshots")
+        text = _upload_and_check(page, [{"name": "autorevops-backup.zip", "mimeType": "application/zip",
+                                         "buffer": archive}])
+        assert "The files are valid: accounts" in text and "not allowed" not in text, text
+        page.get_by_text("I understand that restoring the backup replaces every table").click()
+        _settle(page)
+        page.get_by_role("button", name=re.compile(r"^Restore the backup: [0-9,]+ rows \(replace\)$")).click()
+        _settle(page)
+        assert "Restored the backup: accounts" in page.inner_text('[data-testid="stMain"]')
+        assert _count(db, "SELECT count(*) FROM pipeline_snapshots") == snapshots    # back as it was
+
+        page.goto(f"{url}/data_admin")
+        _settle(page)
+        page.get_by_text("Append: add these files' rows to what is there").click()
+        _settle(page)
+        xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        text = _upload_and_check(page, [{"name": "dealers.xlsx", "buffer": workbook.getvalue(), "mimeType": xlsx}])
+        assert "The files are valid: dealers 1." in text, text
+        page.get_by_role("button", name="Import 1 rows (append)").click()
+        _settle(page)
+        assert "Imported: dealers 1" in page.inner_text('[data-testid="stMain"]')
+        assert not page.query_selector_all('[data-testid="stException"]')
+        browser.close()
+    assert _count(db, "SELECT count(*) FROM pipeline_snapshots") == snapshots + 1     # the append's own snapshot
+    assert _count(db, "SELECT count(*) FROM dealers WHERE dealer_id = 'D-BROWSER' AND name = 'Autohaus Zoë'") == 1

@@ -61,10 +61,10 @@ def test_quiet_metrics_fire_nothing(cfg: AppConfig) -> None:
     # pipeline_blocked_by_cert: pipeline_at_risk_cert > 0
     ({"pipeline_at_risk_cert": 1.0}, {"pipeline_blocked_by_cert": 1.0}),
     ({"pipeline_at_risk_cert": 0.0}, {}),
-    # cert_expiring_60d: valid at D and expiry <= D + 60; value = days left
-    ({"certifications": cert(D + timedelta(days=60))}, {"cert_expiring_60d": 60.0}),
-    ({"certifications": cert(D)}, {"cert_expiring_60d": 0.0}),     # expires today: still valid
-    ({"certifications": cert(D + timedelta(days=61))}, {}),
+    # cert_expiring_soon: valid at D and expiry <= D + rules.yaml expiring_soon_days (90); value = days left
+    ({"certifications": cert(D + timedelta(days=90))}, {"cert_expiring_soon": 90.0}),
+    ({"certifications": cert(D)}, {"cert_expiring_soon": 0.0}),     # expires today: still valid
+    ({"certifications": cert(D + timedelta(days=91))}, {}),
     ({"certifications": cert(D - timedelta(days=1), valid=False)}, {}),  # already expired
     ({"certifications": cert(None)}, {}),                               # no expiry
 ])
@@ -77,7 +77,21 @@ def test_cert_alert_names_every_expiring_certification(cfg: AppConfig) -> None:
              "UN_R155": CertificationStatus("UN_R155", "CERTIFIED", D + timedelta(days=10), True, True)}
     (alert,) = alerts.firing_alerts(metrics(certifications=certs), cfg)
     assert alert.value == 10.0 and alert.value_text == ""  # the soonest; the message states every one
-    assert alert.message.endswith("(UN R155 expires 2025-06-25, in 10 days; TISAX expires 2025-07-25, in 40 days)")
+    assert alert.message.endswith("(UN R155 expires 25 Jun 2025, in 10 days; TISAX expires 25 Jul 2025, in 40 days)")
+
+
+def test_cert_alert_uses_the_pages_expiring_soon_threshold(cfg: AppConfig) -> None:
+    # one threshold everywhere: the alert's window is rules.yaml expiring_soon_days, and says so
+    days = cfg.rules.expiring_soon_days
+    (alert,) = alerts.firing_alerts(metrics(certifications=cert(D + timedelta(days=days))), cfg)
+    assert alert.message.startswith(f"A certification expires within {days} days.")
+    shorter = cfg.model_copy(update={"rules": cfg.rules.model_copy(update={"expiring_soon_days": days - 1})})
+    assert alerts.firing_alerts(metrics(certifications=cert(D + timedelta(days=days))), shorter) == []
+
+
+def test_a_days_setting_on_the_cert_alert_is_refused() -> None:
+    with pytest.raises(ValueError, match="expiring_soon_days"):
+        Alert(id="x", kind="cert_expiring", days=60, message="m")
 
 
 @pytest.mark.parametrize(("op", "value", "fires"), [
@@ -113,22 +127,22 @@ def tiny_db(tmp_path: Path, expiry: date) -> str:
 
 
 def test_cli_exits_0_when_nothing_fires(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    url = tiny_db(tmp_path, D + timedelta(days=61))
+    url = tiny_db(tmp_path, D + timedelta(days=91))
     assert main(["alerts", "--db", url, "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"as_of": "2025-06-15", "firing": []}
 
 
 def test_cli_exits_1_and_lists_firing_alerts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    url = tiny_db(tmp_path, D + timedelta(days=61))
-    # one day later the certificate has 60 days left: the alert fires
+    url = tiny_db(tmp_path, D + timedelta(days=91))
+    # one day later the certificate has 90 days left: the alert fires
     assert main(["alerts", "--db", url, "--as-of", "2025-06-16", "--json"]) == 1
     out = json.loads(capsys.readouterr().out)
     assert out == {"as_of": "2025-06-16", "firing": [{
-        "id": "cert_expiring_60d", "value": 60.0,
-        "message": "A certification expires within 60 days. (TISAX expires 2025-08-15, in 60 days)"}]}
+        "id": "cert_expiring_soon", "value": 90.0,
+        "message": "A certification expires within 90 days. (TISAX expires 14 Sep 2025, in 90 days)"}]}
 
 
 def test_cli_text_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     url = tiny_db(tmp_path, D + timedelta(days=5))
     assert main(["alerts", "--db", url]) == 1
-    assert capsys.readouterr().out.startswith("FIRING cert_expiring_60d: A certification expires within 60 days.")
+    assert capsys.readouterr().out.startswith("FIRING cert_expiring_soon: A certification expires within 90 days.")

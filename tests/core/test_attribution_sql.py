@@ -59,12 +59,20 @@ from revops_core.attribution import (
     Touch,
     attribute,
     attributed_revenue,
+    channel_ranges,
     credits_by_effect,
     heuristic_credits,
     markov_credits,
     markov_removal_effects_from_transitions,
 )
-from revops_core.attribution_report import attribution_report, default_window, model_sum_gaps
+from revops_core.attribution_report import (
+    attribution_report,
+    disagreement_rule,
+    judged,
+    mean_credit,
+    model_sum_gaps,
+    models_disagree,
+)
 from revops_core.config import AppConfig
 from revops_core.queries import attribution as q
 from revops_core.queries.common import EVERYTHING, Scope
@@ -237,20 +245,44 @@ def test_markov_without_a_conversion_gives_nothing_and_says_so(engine: Engine, c
 def test_disagreements_in_words(eco: Engine, cfg: AppConfig) -> None:
     with eco.connect() as conn:
         report = attribution_report(conn, START, END, cfg)
-    # DI: last touch gives it nothing (never last), first touch 1,300 -> low 0, high 1,300.
-    # PS: low 600 (first and last touch), high 2,800/3 = 933.33 (linear): spread 333.33, 36%.
+    # DI: last touch gives it nothing (never last), first touch 1,300 -> low 0, high 1,300; its mean over
+    # the six models (1300 + 0 + 1450/3 + 1700/7 + 550 + 9500/13) / 6 = 551.16: a range of 236% of it.
+    # PS: low 600 (first and last touch), high 2,800/3 = 933.33 (linear): range 333.33; mean
+    # (600 + 600 + 2800/3 + 6200/7 + 800 + 11400/13) / 6 = 782.66: 43% of it.
     by_channel = {r.channel: r for r in report.ranges}
     assert (by_channel[DI].low, by_channel[DI].high) == (0.0, pytest.approx(1300))
+    assert mean_credit(PS, report.credits) == pytest.approx((600 + 600 + 2800 / 3 + 6200 / 7 + 800 + 11400 / 13) / 6)
     texts = {t.split(":")[0]: t for t in report.disagreements}
-    assert texts[DI] == (f"{DI}: $0 (Last touch) to $1.3K (First touch), a spread of $1.3K or 100% "
-                         "of the highest credit.")
-    assert texts[PS] == (f"{PS}: $600 (First touch and Last touch) to $933 (Linear), a spread of $333 or 36% "
-                         "of the highest credit.")
+    assert texts[DI] == (f"{DI}: $0 (Last touch) to $1.3K (First touch), a range of $1.3K or 236% of its mean "
+                         "credit ($551).")
+    assert texts[PS] == (f"{PS}: $600 (First touch and Last touch) to $933 (Linear), a range of $333 or 43% "
+                         "of its mean credit ($783).")
     assert len(report.disagreements) == 3 and all(r.models_disagree for r in report.ranges)
+    assert report.disagreement_share == cfg.rules.ecosystem.disagreement_share == 0.3
 
 
-def test_default_window_is_the_90_days_to_the_as_of_date() -> None:
-    assert default_window(date(2026, 6, 30)) == (date(2026, 4, 2), date(2026, 6, 30))
+@pytest.mark.parametrize(("spread", "mean", "share", "disagree"), [
+    (30.0, 100.0, 0.3, False),   # exactly the share: not above it
+    (30.1, 100.0, 0.3, True),
+    (10.0, 100.0, 0.3, False),
+    (10.0, 100.0, 0.05, True),   # a stricter config flags more
+    (0.0, 0.0, 0.3, False),      # no credit anywhere: nothing to disagree on
+])
+def test_models_disagree_above_a_share_of_the_mean(spread: float, mean: float, share: float, disagree: bool) -> None:
+    assert models_disagree(spread, mean, share) is disagree
+
+
+def test_the_rule_discriminates_where_the_highest_credit_rule_flagged_every_channel() -> None:
+    # Three channels, three models. Old rule (spread > 10% of the highest) flags all three;
+    # the mean rule at 30% flags only C, whose credit really depends on the model.
+    credits = {"first_touch": {"A": 100.0, "B": 50.0, "C": 10.0},
+               "last_touch": {"A": 88.0, "B": 44.0, "C": 40.0},
+               "linear": {"A": 95.0, "B": 47.0, "C": 20.0}}
+    ranges = [judged(r, credits, 0.3) for r in channel_ranges(credits)]
+    assert [r.channel for r in ranges if r.models_disagree] == ["C"]
+    assert all(r.models_disagree for r in channel_ranges(credits))  # the old rule: every channel
+    assert disagreement_rule(0.3) == ("the models disagree on a channel when the range of its credit across them "
+                                      "(highest − lowest) is more than 30% of its mean credit")
 
 
 def test_segment_rows(eco: Engine) -> None:

@@ -86,3 +86,35 @@ def test_import_ceiling_may_be_raised(folder: Path) -> None:
     rules.write_text(rules.read_text(encoding="utf-8").replace("max_amount: 1.0e12", "max_amount: 5e13"),
                      encoding="utf-8")
     assert load_config(folder).rules.import_.max_amount == 5e13
+
+
+def test_stages_sort_in_the_configured_funnel_order(folder: Path) -> None:
+    rules = load_config(folder).rules
+    assert rules.ordered_stages(["Negotiation", "Zeta", "qualify", "Closed won", "Alpha", None, "Negotiation"]) == [
+        "qualify", "Negotiation", "Closed won", "Alpha", "Zeta"]   # unknown stages last, alphabetically
+
+
+def test_the_board_plan_is_checked(folder: Path) -> None:
+    rules = folder / "rules.yaml"
+    text = rules.read_text(encoding="utf-8")
+    text = text.replace("2024Q1: 2.10e8", "2024Q5: 2.10e8", 1)
+    text = text.replace("    win_rate:\n", "    not_a_metric: {target: 1}\n    win_rate:\n", 1)
+    text = text.replace("by_segment: {TIER1: 0.30", "by_segment: {MARS: 0.1, TIER1: 0.30", 1)
+    rules.write_text(text, encoding="utf-8")
+    problems = _problems(folder)
+    assert any(p.startswith(f"{rules}: plan.metrics.revenue_ttm.by_quarter.2024Q5") for p in problems), problems
+    assert any(p.startswith(f"{rules}: plan.metrics.win_rate") and "MARS" in p for p in problems), problems
+    assert len(problems) == 2     # the unknown metric is named once the file itself is valid
+    rules.write_text(rules.read_text(encoding="utf-8").replace("2024Q5", "2024Q1").replace("MARS: 0.1, ", ""),
+                     encoding="utf-8")
+    [problem] = _problems(folder)
+    assert problem.startswith(f"{rules}: plan.metrics.not_a_metric: not a board metric")
+
+
+def test_labels_of_every_code_group_and_a_dash_for_a_missing_code(folder: Path) -> None:
+    cfg = load_config(folder)
+    assert cfg.label("owners", "DEALER_COUNCIL") == "Dealer council"
+    assert cfg.label("award_statuses", "IN_PRODUCTION") == "In production"
+    assert cfg.label("parties", "MEDIA") == "Media"
+    assert cfg.label("segments", None) == cfg.label("powertrains", "") == "—"
+    assert cfg.label("segments", "MARS") == "MARS"        # a code the group lacks stays itself

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -16,12 +17,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from revops_core import importer
 from revops_core.contract import DATASETS, JOURNEYS
 from revops_core.db import make_engine
 from revops_core.errors import ImportRejected
-from revops_core.importer import (DEFAULT_MAX_AMOUNT, MAX_LISTED, FolderRejected, check_folder, import_folder,
-                                  read_folder, validate)
+from revops_core.importer import (DEFAULT_MAX_AMOUNT, MAX_LISTED, FolderRejected, ReportLine, check_folder,
+                                  import_folder, plain_report, read_folder, report_frame, validate)
 from revops_core.schema import TABLES, pipeline_snapshots, schema_meta
+from revops_core.uploads import MB, Limits, head, stage
 
 GOOD: dict[str, str] = {
     "accounts": "account_id,name,segment,region,country,dealer_group,eu_oem\n"
@@ -544,3 +547,227 @@ def test_append_check_on_a_new_database_creates_nothing(tmp_path: Path) -> None:
 def test_check_folder_refuses_an_unknown_mode(tmp_path: Path, engine: Engine) -> None:
     with pytest.raises(ValueError, match="mode must be"):
         check_folder(engine, tmp_path, mode="merge")
+
+
+# ---- the validation report --------------------------------------------------------------------
+def test_report_groups_problems_by_file_column_and_kind(tmp_path: Path, engine: Engine) -> None:
+    header = GOOD["quotas"].splitlines()[0]
+    text = header + "\n" + "".join(f"OEM,20{i:02d}Q9,1\n" for i in range(25)) + "OEM,2030Q1,lots\n"
+    folder = write_folder(tmp_path / "in", {**GOOD, "quotas": text})
+    with pytest.raises(FolderRejected) as info:
+        check_folder(engine, folder)
+    period, amount = info.value.report
+    assert period == ReportLine("quotas.csv", "period", "is not a quarter", tuple(range(2, 22)), 25,
+                                ("2000Q9", "2001Q9", "2002Q9"), "use YYYYQn, e.g. 2025Q3")
+    assert (amount.column, amount.rows, amount.count, amount.examples) == ("amount", (27,), 1, ("lots",))
+    frame = report_frame(info.value.report)
+    assert list(frame.columns) == ["File", "Column", "Problem", "Rows (first 20)", "Count", "Examples", "How to fix"]
+    assert frame.loc[0, "Rows (first 20)"] == ", ".join(str(r) for r in range(2, 22)) + ", …"
+    assert frame.loc[1, "Rows (first 20)"] == "27"
+
+
+def test_report_names_rules_links_and_duplicates_without_their_values(tmp_path: Path, engine: Engine) -> None:
+    files = edit(GOOD, "opportunities", 2, "close_date", "2024-12-31")
+    files = edit(files, "opportunities", 3, "account_id", "A9")
+    files = {**files, "dealers": GOOD["dealers"] + "D1,Again,G1,North,,1\n"}
+    with pytest.raises(FolderRejected) as info:
+        check_folder(engine, write_folder(tmp_path / "in", files))
+    assert {(line.file, line.column, line.problem, line.fix) for line in info.value.report} == {
+        ("opportunities.csv", "close_date", "is before created_date",
+         "an opportunity closes (or is expected to close) on or after the day it was created; correct one of the two "
+         "dates"),
+        ("opportunities.csv", "account_id", "matches no account_id in accounts.csv",
+         "add the account_id to accounts.csv or correct the value"),
+        ("dealers.csv", "dealer_id", "duplicate key", "each key may appear once")}
+
+
+def test_labels_name_a_staged_file_after_its_upload(tmp_path: Path, engine: Engine) -> None:
+    folder = write_folder(tmp_path / "in", edit(GOOD, "dealers", 2, "salespeople", "many"))
+    with pytest.raises(FolderRejected) as info:
+        check_folder(engine, folder, labels={"dealers.csv": "Dealer list.xlsx"})
+    assert info.value.problems == ["Dealer list.xlsx, row 2, column salespeople: 'many' is not a whole number; use "
+                                   "digits only, e.g. 12"]
+    assert info.value.report[0].file == "Dealer list.xlsx"
+
+
+def test_plain_report_of_messages() -> None:
+    assert plain_report(["big.zip: it unpacks to 2 GB; raise the limit"]) == (
+        ReportLine("big.zip", "", "it unpacks to 2 GB", (), 1, (), "raise the limit"),)
+
+
+# ---- chunks: the same answer whatever their size ------------------------------------------------
+def _many_leads(count: int, bad_rows: dict[int, str]) -> dict[str, str]:
+    header = GOOD["leads"].splitlines()[0]
+    lines = [f"L{i},D1,EV_LAUNCH,Web,2025-01-02T10:00:00,,,,," for i in range(count)]
+    for row, line in bad_rows.items():
+        lines[row - 2] = line
+    touch = "lead_id,ts,channel,party,campaign\n" + f"L{count - 1},2025-01-01T09:00:00,Display,MEDIA,\n"
+    return {**GOOD, "leads": header + "\n" + "\n".join(lines) + "\n", "touchpoints": touch}
+
+
+def test_small_chunks_find_the_same_problems(tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = _many_leads(40, {5: "L1,D1,EV_LAUNCH,Web,2025-01-02T10:00:00,,,,,", 30: "L28,D9,MOON,Web,x,,,,,"})
+    folder = write_folder(tmp_path / "in", files)
+    with pytest.raises(FolderRejected) as whole:
+        check_folder(engine, folder)
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 3)
+    with pytest.raises(FolderRejected) as chunked:
+        import_folder(engine, folder)
+    assert chunked.value.problems == whole.value.problems == [
+        "leads.csv, row 30, column journey: 'MOON' is not an allowed value; use one of " + ", ".join(JOURNEYS),
+        "leads.csv, row 30, column created_at: 'x' is not a timestamp; use YYYY-MM-DDTHH:MM:SS (no time zone)",
+        "leads.csv, row 5, column lead_id: duplicate key 'L1', also on row 3; each key may appear once",
+        "leads.csv, row 30, column dealer_id: 'D9' matches no dealer_id in dealers.csv"]
+    assert chunked.value.report == whole.value.report
+
+
+def test_small_chunks_write_every_row_and_report_progress(tmp_path: Path, engine: Engine,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 4)
+    seen: list[tuple[float, str]] = []
+    report = import_folder(engine, write_folder(tmp_path / "in", _many_leads(30, {})), taken_at=datetime(2025, 1, 1),
+                           progress=lambda fraction, text: seen.append((fraction, text)))
+    assert report.counts["leads"] == 30
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(TABLES["leads"])).scalar_one() == 30
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and 0 < fractions[-1] <= 1.0
+    assert "leads: 30 rows" in [text for _, text in seen]
+
+
+def test_a_rejected_import_into_a_new_database_creates_no_schema(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    with pytest.raises(ImportRejected):
+        import_folder(engine, write_folder(tmp_path / "in", edit(GOOD, "leads", 2, "journey", "MOON")))
+    assert sa.inspect(engine).get_table_names() == []
+    engine.dispose()
+
+
+def test_a_lone_carriage_return_inside_quotes_stays_text(tmp_path: Path, engine: Engine,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 1)
+    text = GOOD["accounts"].replace("Acme", '"Ac\rme"').replace("\n", "\r\n")
+    report = import_folder(engine, write_folder(tmp_path / "in", {**GOOD, "accounts": text}),
+                           taken_at=datetime(2025, 1, 1))
+    with engine.connect() as conn:
+        names = set(conn.execute(sa.select(TABLES["accounts"].c.name)).scalars())
+    assert report.counts["accounts"] == 2 and names == {"Ac\rme", "Beta"}
+
+
+# ---- uploads: CSV, Excel and ZIP, staged under contract names only ------------------------------
+def _workbook(rows: list[list[object]]) -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _zip(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", method) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def test_a_workbook_is_staged_as_its_dataset_with_contract_spellings(tmp_path: Path) -> None:
+    leads = _workbook([["lead_id", "dealer_id", "journey", "source_channel", "created_at", "sold_at",
+                        "sold_revenue"],
+                       ["L1", "D1", "EV_LAUNCH", "Web", datetime(2025, 1, 2), datetime(2025, 1, 3, 10, 5), 1234.5],
+                       [],
+                       ["L2", "D1", "FLEET", "Web, Phone", datetime(2025, 1, 2, 8, 0), None, None]])
+    dealers = _workbook([["dealer_id", "name", "dealer_group", "region", "brand", "salespeople"],
+                         ["D1", 'Nörth, "Motors"', "G1", "North", None, 12.0]])
+    staged = stage([("leads.xlsx", leads), ("dealers.xlsx", dealers)], tmp_path)
+    assert staged.datasets == ("leads", "dealers") and staged.labels == {"leads.csv": "leads.xlsx",
+                                                                        "dealers.csv": "dealers.xlsx"}
+    assert (tmp_path / "leads.csv").read_text(encoding="utf-8").splitlines()[1:] == [
+        "L1,D1,EV_LAUNCH,Web,2025-01-02T00:00:00,2025-01-03T10:05:00,1234.5", ",,,,,,",
+        'L2,D1,FLEET,"Web, Phone",2025-01-02T08:00:00,,']
+    dealers = (tmp_path / "dealers.csv").read_text(encoding="utf-8").splitlines()
+    assert dealers[1] == 'D1,"Nörth, ""Motors""",G1,North,,12'
+    frames, problems, _ = validate(read_folder(tmp_path), JOURNEYS)
+    assert problems == [] and frames["leads"].loc[4, "created_at"] == datetime(2025, 1, 2, 8, 0)   # row 3 blank
+
+
+def test_a_zip_is_read_member_by_member_under_contract_names(tmp_path: Path) -> None:
+    archive = _zip({"accounts.csv": GOOD["accounts"].encode(), "products.xlsx": _workbook([["product_id"], ["P1"]]),
+                    "sub/leads.csv": b"x", "../../evil.csv": b"x", "/etc/dealers.csv": b"x", "inner.zip": b"x",
+                    "notes.txt": b"x"})
+    staged = stage([("export.zip", archive)], tmp_path)
+    assert staged.datasets == ("accounts", "products") and staged.problems == ()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["accounts.csv", "products.csv"]
+    assert staged.warnings == (
+        "export.zip: 'sub/leads.csv' is inside a folder of the archive; ignored (put the files at the top of the ZIP)",
+        "export.zip: '../../evil.csv' is inside a folder of the archive; ignored (put the files at the top of the ZIP)",
+        "export.zip: '/etc/dealers.csv' is inside a folder of the archive; ignored (put the files at the top of the "
+        "ZIP)",
+        "export.zip: 'inner.zip' is an archive inside the archive; ignored",
+        "'export.zip: notes.txt': not a contract file name (<dataset>.csv or <dataset>.xlsx, e.g. accounts.csv); "
+        "ignored")
+
+
+def _lines(size: int) -> bytes:
+    """About ``size`` bytes of CSV-like text, compressed some five to one (no bomb)."""
+    out = b"".join(f"row {i},{i * 7919 % 10007}\n".encode() for i in range(size // 12))
+    return out[:size]
+
+
+@pytest.mark.parametrize(("archive", "limits", "problem"), [
+    (_zip({"leads.csv": b"0" * (3 * MB)}), Limits(),
+     "bomb.zip: leads.csv is compressed more than 200 to 1, as only a ZIP bomb is; refused; nothing was imported"),
+    (_zip({"leads.csv": _lines(3 * MB)}), Limits(max_file_bytes=2 * MB),
+     "bomb.zip: leads.csv unpacks to 3 MB, over the limit of 2 MB per file (rules.yaml import.max_upload_mb); "
+     "nothing was imported"),
+    (_zip({"leads.csv": _lines(int(1.5 * MB)), "dealers.csv": _lines(int(1.5 * MB))}),
+     Limits(max_file_bytes=2 * MB, max_unzipped_bytes=int(2.5 * MB)),
+     "bomb.zip: it unpacks to 3 MB in all, over the limit of 2.5 MB (rules.yaml import.max_unzipped_mb); nothing "
+     "was imported"),
+    (b"PK\x03\x04 not really", Limits(), "bomb.zip: it is not a valid ZIP archive"),
+])
+def test_a_zip_beyond_the_limits_is_refused_whole(tmp_path: Path, archive: bytes, limits: Limits, problem: str) -> None:
+    staged = stage([("bomb.zip", archive)], tmp_path, limits)
+    assert staged.datasets == () and staged.problems[0].startswith(problem), staged.problems
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_upload_over_the_limit_is_refused_with_the_limit(tmp_path: Path) -> None:
+    staged = stage([("leads.csv", io.BytesIO(b"x" * (3 * MB)))], tmp_path, Limits(max_file_bytes=2 * MB))
+    assert staged.problems == ("leads.csv: 3 MB is over the limit of 2 MB per file (rules.yaml import.max_upload_mb); "
+                               "split the file or raise the limit; nothing was imported",)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_broken_workbook_is_refused(tmp_path: Path) -> None:
+    staged = stage([("accounts.xlsx", _zip({"hello.txt": b"hi"}))], tmp_path)
+    assert staged.problems == ("accounts.xlsx: it is not a readable Excel workbook (KeyError); save it as .xlsx; "
+                               "nothing was imported",)
+
+
+def test_crm_exports_are_staged_for_a_preset_under_generated_names(tmp_path: Path) -> None:
+    (tmp_path / "files").mkdir()
+    (tmp_path / "sources").mkdir()
+    staged = stage([("../Report (2).csv", b"Opportunity ID,Stage\n1,x\n"),
+                    ("Leads.xlsx", _workbook([["Lead ID", "Created"], ["L1", datetime(2026, 6, 30, 9, 0)]]))],
+                   tmp_path / "files", sources=tmp_path / "sources")
+    assert [(s.shown, s.path.name, s.header) for s in staged.sources] == [
+        ("../Report (2).csv", "source-1.csv", ("Opportunity ID", "Stage")),
+        ("Leads.xlsx", "source-2.csv", ("Lead ID", "Created"))]
+    assert (tmp_path / "sources" / "source-2.csv").read_text(encoding="utf-8") == \
+        "Lead ID,Created\nL1,2026-06-30T09:00:00\n"
+    assert list((tmp_path / "files").iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["files",
+                                                                                                          "sources"]
+
+
+def test_head_reads_the_first_rows_of_an_upload() -> None:
+    content = io.BytesIO(("\ufeffA,B\n1,x\n\n2,y\n3,z\n").encode())
+    frame, problem = head("r.csv", content, rows=3)
+    assert problem is None and content.tell() == 0
+    assert frame.to_dict("index") == {2: {"A": "1", "B": "x"}, 4: {"A": "2", "B": "y"}}
+    frame, _ = head("r.xlsx", io.BytesIO(_workbook([["A", "A"], [1.0, datetime(2026, 1, 2)]])))
+    assert list(frame.columns) == ["A", "A (2)"] and frame.loc[2].tolist() == ["1", "2026-01-02"]
+    assert head("r.csv", io.BytesIO(b"\xff\xfe"))[1].startswith("r.csv: not readable as CSV UTF-8")

@@ -22,3 +22,22 @@ def test_written_tables_are_analyzed_on_postgresql(engine: Engine) -> None:
         tuples = conn.execute(sa.text("SELECT reltuples FROM pg_class WHERE oid = 'leads'::regclass")).scalar_one()
     assert analyzed == {"dealers": True, "leads": True, "touchpoints": False}  # touchpoints: nothing written
     assert tuples == 3
+
+
+def test_a_bulk_load_leaving_dangling_rows_is_rolled_back(engine: Engine) -> None:
+    """SQLite checks foreign keys once at the end of a bulk load, PostgreSQL row by row: either way nothing stays."""
+    from revops_core.loader import DanglingRows, bulk_transaction, insert_frame
+    from revops_core.schema import TABLES
+    from tests.factories import frame
+
+    dangling = frame("leads", [{"lead_id": "L1", "dealer_id": "NOPE", "created_at": datetime(2026, 1, 1)}])
+    refused = (DanglingRows, sa.exc.IntegrityError, engine.dialect.loaded_dbapi.Error)
+    with pytest.raises(refused) as info, bulk_transaction(engine) as conn:
+        insert_frame(conn, "leads", dangling)
+    if engine.dialect.name == "sqlite":
+        assert str(info.value) == "1 row(s) point at rows that do not exist (leads -> dealers)"
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(TABLES["leads"])).scalar_one() == 0
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:   # row-by-row checks are back
+        conn.execute(TABLES["leads"].insert().values(lead_id="L2", dealer_id="NOPE", journey="FLEET",
+                                                     source_channel="Web", created_at=datetime(2026, 1, 1)))

@@ -296,3 +296,27 @@ def test_compare_lines_up_current_previous_and_data(cfg: MaturityConfig) -> None
     assert by["SCOPE"].rubric == cfg.dimensions["SCOPE"].rubric[2]
     first = compare(current, None, {}, cfg)
     assert all(v.previous is None and v.change is None and v.suggested is None for v in first)
+
+
+def test_grid_marks_the_assessed_previous_and_data_cells(cfg: MaturityConfig) -> None:
+    from revops_core.maturity import grid
+
+    suggested = suggest_stages(replace(ECOSYSTEM, multi_touch_in_use=False))  # ATTRIBUTION 1, the rest 3
+    rows = grid(cfg, stages(SCOPE=2, ATTRIBUTION=1), suggested, stages(SCOPE=1))
+    assert [r.dimension for r in rows] == list(DIMENSIONS)
+    scope, attribution = rows[0], rows[2]
+    assert [c.stage for c in scope.cells] == [1, 2, 3]
+    assert [c.rubric for c in scope.cells] == [cfg.dimensions["SCOPE"].rubric[s] for s in (1, 2, 3)]
+    assert [(c.assessed, c.previous, c.suggested) for c in scope.cells] == [
+        (False, True, False), (True, False, False), (False, False, True)]
+    assert [(c.assessed, c.suggested) for c in attribution.cells] == [(True, True), (False, False), (False, False)]
+    assert scope.label == "Scope of measurement" and scope.reason == suggested["SCOPE"].reason
+
+
+def test_grid_of_a_new_org_unit_marks_only_the_data(cfg: MaturityConfig) -> None:
+    from revops_core.maturity import grid
+
+    rows = grid(cfg, None, suggest_stages(ECOSYSTEM))
+    assert all(not c.assessed and not c.previous for r in rows for c in r.cells)
+    assert [[c.suggested for c in r.cells] for r in rows] == [[False, False, True]] * 6
+    assert all(r.reason is None for r in grid(cfg, None, {}))

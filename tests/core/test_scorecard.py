@@ -339,11 +339,13 @@ def test_windows() -> None:
 
 def test_anonymise_keeps_own_row_and_hides_peers() -> None:
     def row(e: str, score: float | None) -> ScorecardRow:
-        return ScorecardRow(e, f"Name {e}", {"leads": 1.0}, score, None)
+        return ScorecardRow(e, f"Name {e}", {"leads": 1.0, "conversion_rate": 0.5}, score, None)
 
     out = anonymise([row("dA", 10.0), row("dB", 90.0), row("dC", None), row("dD", 50.0)], "dD")
     assert [(r.entity, r.name, r.composite_score) for r in out] == [
-        ("dD", "Name dD", 50.0), ("Peer 1", "Peer 1", 90.0), ("Peer 2", "Peer 2", 10.0), ("Peer 3", "Peer 3", None)]
+        ("dD", "Name dD", 50.0), ("Peer A", "Peer A", 90.0), ("Peer B", "Peer B", 10.0), ("Peer C", "Peer C", None)]
+    assert out[0].kpis == {"leads": 1.0, "conversion_rate": 0.5}
+    assert all(r.kpis == {"conversion_rate": 0.5} for r in out[1:])  # a rate, never a count
 
 
 @pytest.mark.parametrize(("key", "value", "text"), [
@@ -364,7 +366,7 @@ def test_trend_text() -> None:
 def test_a_dealer_group_sees_its_own_dealers_and_anonymous_peers(eco: Engine, cfg: AppConfig) -> None:
     from revops_core.queries.common import Scope
     from revops_core.queries.scorecard import entities
-    from revops_core.scorecard import share_with
+    from revops_core.scorecard import PEER_KPIS, peer_label, share_with
 
     full = card(eco, cfg, with_trend=False)
     with eco.connect() as conn:
@@ -372,21 +374,24 @@ def test_a_dealer_group_sees_its_own_dealers_and_anonymous_peers(eco: Engine, cf
     assert own == {"dC", "dD"}
     shared = share_with(full, own)
     ranked = [r.entity for r in full.rows]
-    # same rank order; G1's dealers dA and dB become "Peer 1", "Peer 2" in the order they rank
+    # same rank order; G1's dealers dA and dB become "Peer A", "Peer B" in the order they rank
     expected = []
     peer = 0
     for entity in ranked:
         if entity in own:
             expected.append(entity)
         else:
+            expected.append(peer_label(peer))
             peer += 1
-            expected.append(f"Peer {peer}")
     assert [r.entity for r in shared.table.rows] == expected
     names = {r.name for r in shared.table.rows}
     assert not names & {"Alpha Motors", "Beta Cars"} and {"Gamma Auto", "Delta Drive"} <= names
     for r, original in zip(shared.table.rows, full.rows, strict=True):
-        assert (r.composite_score, r.quartile, r.kpis) == (original.composite_score, original.quartile, original.kpis)
+        assert (r.composite_score, r.quartile) == (original.composite_score, original.quartile)
         if r.entity.startswith("Peer"):
             assert r.counts.leads == 0  # no funnel counts of another group
+            assert r.kpis == {k: v for k, v in original.kpis.items() if k in PEER_KPIS}  # rates, no counts or money
+        else:
+            assert r.kpis == original.kpis
     assert [r.entity for r in shared.own.rows] == [e for e in ranked if e in own]
     assert shared.own.totals()["leads"] == sum(r.kpis["leads"] or 0 for r in full.rows if r.entity in own)

@@ -9,20 +9,25 @@ from datetime import date
 import pytest
 
 from revops_core.windows import (
+    WINDOW_CHOICES,
     Window,
     add_months,
+    default_window,
     horizon,
+    last_complete_quarter,
     minus_years,
     month_end,
     month_first,
     month_str,
     months_between,
     period_bounds,
+    preset_window,
     previous_quarter_ends,
     quarter_end,
     quarter_from_label,
     quarter_label,
     quarter_start,
+    read_window_link,
     ttm,
     ttm_months,
 )
@@ -207,3 +212,71 @@ def test_previous_quarter_ends(as_of: date, count: int, expected: list[date]) ->
 )
 def test_period_bounds(kind: str, label: str, expected: tuple[date, date]) -> None:
     assert period_bounds(kind, label) == expected
+
+
+# --- report windows: the default (last complete quarter) and the quarter presets ---------------
+
+
+@pytest.mark.parametrize(
+    ("as_of", "expected"),
+    [
+        (date(2026, 10, 31), (date(2026, 7, 1), date(2026, 9, 30))),
+        (date(2026, 9, 30), (date(2026, 7, 1), date(2026, 9, 30))),   # D ends its quarter: that one is complete
+        (date(2026, 9, 29), (date(2026, 4, 1), date(2026, 6, 30))),
+        (date(2026, 1, 1), (date(2025, 10, 1), date(2025, 12, 31))),   # across a year end
+        (date(2024, 3, 31), (date(2024, 1, 1), date(2024, 3, 31))),
+    ],
+)
+def test_last_complete_quarter(as_of: date, expected: tuple[date, date]) -> None:
+    assert last_complete_quarter(as_of) == expected
+    assert default_window(as_of) == expected  # the default of scorecard and attribution alike
+
+
+@pytest.mark.parametrize(
+    ("preset", "as_of", "expected"),
+    [
+        ("qtd", date(2026, 10, 31), (date(2026, 10, 1), date(2026, 10, 31))),
+        ("qtd", date(2026, 9, 30), (date(2026, 7, 1), date(2026, 9, 30))),
+        ("last_quarter", date(2026, 10, 31), (date(2026, 7, 1), date(2026, 9, 30))),
+        ("last_4_quarters", date(2026, 10, 31), (date(2025, 10, 1), date(2026, 9, 30))),
+        ("last_4_quarters", date(2026, 3, 31), (date(2025, 4, 1), date(2026, 3, 31))),
+        ("ytd", date(2026, 10, 31), (date(2026, 1, 1), date(2026, 10, 31))),
+        ("ytd", date(2026, 1, 1), (date(2026, 1, 1), date(2026, 1, 1))),
+    ],
+)
+def test_preset_window(preset: str, as_of: date, expected: tuple[date, date]) -> None:
+    assert preset_window(preset, as_of) == expected
+
+
+def test_unknown_preset_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown window preset 'q5'"):
+        preset_window("q5", date(2026, 10, 31))
+
+
+@pytest.mark.parametrize(
+    ("query", "custom", "problems"),
+    [
+        ({}, False, []),
+        ({"eco_window": "QTD"}, False, []),
+        ({"eco_window": "Custom", "eco_start": "2026-01-01", "eco_end": "2026-03-31"}, False, []),
+        ({"eco_start": "2026-01-01", "eco_end": "2026-03-31"}, True, []),   # dates without a preset apply
+        ({"eco_start": ["2025-01-01", "2026-01-01"]}, True, []),             # a repeated key: the last wins
+        ({"eco_window": "Q5"}, False,
+         ["Window = 'Q5' is not one of Last quarter, QTD, Last 4 quarters, YTD, Custom; using Last quarter"]),
+        ({"eco_start": "2026-02-30"}, True,
+         ["From = '2026-02-30' is not a date written YYYY-MM-DD; using the default"]),
+        ({"eco_end": "31/03/2026"}, True, ["To = '31/03/2026' is not a date written YYYY-MM-DD; using the default"]),
+        ({"eco_end": "1980-01-01"}, True,
+         ["To = '1980-01-01' is not from 1990-01-01 to 2035-12-31; using the default"]),
+        ({"eco_window": "YTD", "eco_start": "2026-01-01"}, False,
+         ["the dates are ignored because the link asks for the preset YTD"]),
+        ({"attr_start": "2026-01-01"}, False, []),                           # another page's keys
+    ],
+)
+def test_read_window_link(query: dict, custom: bool, problems: list[str]) -> None:
+    link = read_window_link(query, "eco")
+    assert (link.custom, list(link.problems)) == (custom, problems)
+
+
+def test_window_choices_are_the_presets_then_custom() -> None:
+    assert list(WINDOW_CHOICES.values()) == ["Last quarter", "QTD", "Last 4 quarters", "YTD", "Custom"]
