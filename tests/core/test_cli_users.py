@@ -146,10 +146,15 @@ def test_as_user_refuses_what_the_role_does_not_open(users: Path, db_url: str, t
     assert not (tmp_path / "out").exists()
 
 
-def test_the_contract_export_runs_for_a_user_who_sees_everything(users: Path, db_url: str, tmp_path: Path,
-                                                                 capsys: pytest.CaptureFixture[str],
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    code, _, _ = run_cli(capsys, monkeypatch, "export", str(tmp_path / "out"), "--db", db_url, "--as-user", "cro")
+def test_the_contract_export_runs_for_an_admin_only(users: Path, db_url: str, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A backup holds every table (password hashes, the audit log): the Data page's role, admin, runs it."""
+    code, _, err = run_cli(capsys, monkeypatch, "export", str(tmp_path / "cro"), "--db", db_url, "--as-user", "cro")
+    assert code == 2 and "may not read the contract export" in err
+    assert not (tmp_path / "cro").exists()
+    assert run_cli(capsys, monkeypatch, "users", "add", "root", "--role", "admin", stdin="admin-password-1\n")[0] == 0
+    code, _, _ = run_cli(capsys, monkeypatch, "export", str(tmp_path / "out"), "--db", db_url, "--as-user", "root")
     assert code == 0 and (tmp_path / "out" / "accounts.csv").exists()
 
 
