@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -31,6 +32,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from revops_core import formatting
 from revops_core.contract import DATASET_BY_NAME, DATASETS
 from revops_core.schema import SCHEMA_VERSION, TABLES, metadata
 
@@ -336,10 +338,11 @@ class DatasetStatus:
 
 
 def _latest_text(value: object) -> str | None:
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
+    """A dataset's latest date as every page writes dates (1 Oct 2026; a month as Oct 2026)."""
+    if isinstance(value, (date, datetime)):
+        return formatting.date(value)
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}", value):
+        return formatting.month(date(int(value[:4]), int(value[5:]), 1))
     return None if value is None else str(value)
 
 

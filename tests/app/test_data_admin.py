@@ -2,6 +2,7 @@
 before it empties datasets, a rejected import writes nothing, and loading the sample asks first."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -96,7 +97,7 @@ def test_the_page_shows_the_database_rows_and_freshness(private_db: str, open_pa
     assert list(datasets.columns) == ["Dataset", "Group", "Rows", "Latest date", "Latest of"]
     leads = datasets.set_index("Dataset").loc["leads"]
     assert leads["Rows"] == _counts(private_db)["leads"] and leads["Latest of"] == "created_at"
-    assert leads["Latest date"][:4].isdigit()
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}", leads["Latest date"])   # dates the one way
     assert datasets.set_index("Dataset").loc["accounts", "Latest date"] == "—"
 
 

@@ -313,8 +313,8 @@ def test_inventory_counts_rows_and_names_the_latest_date(engine: Engine) -> None
         found = {s.name: (s.rows, s.latest) for s in backup.inventory(conn)}
         products = backup.table_counts(conn)
     assert found["accounts"] == (1, None)                     # no date: freshness does not apply
-    assert found["opportunities"] == (2, "2026-06-01")        # the latest created, not the expected close
-    assert found["leads"] == (1, "2026-06-29") and found["quotas"] == (1, "2026Q3")
+    assert found["opportunities"] == (2, "1 Jun 2026")        # the latest created, not the expected close
+    assert found["leads"] == (1, "29 Jun 2026") and found["quotas"] == (1, "2026Q3")
     assert found["touchpoints"] == (0, None)
     assert products["pipeline_snapshots"] == 1 and set(products) == {t.name for t in backup.product_tables()}
 
