@@ -89,8 +89,12 @@ def run(args: list[str]) -> int:
 
 
 def test(args: list[str]) -> int:
+    """Run pytest; on two or more cores in parallel processes (pytest-xdist) unless told otherwise."""
     ensure_venv("requirements-dev.txt")
-    return subprocess.call([str(PY), "-m", "pytest", *args], cwd=ROOT)
+    told = any(a == "-n" or a.startswith(("-n", "--numprocesses")) or "xdist" in a for a in args)
+    workers = min(2, os.cpu_count() or 1)
+    parallel = [] if told or workers < 2 else ["-n", str(workers)]
+    return subprocess.call([str(PY), "-m", "pytest", *parallel, *args], cwd=ROOT)
 
 
 def main() -> int:
