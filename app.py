@@ -5,7 +5,9 @@ Run with ``streamlit run app.py`` (``-- --db URL`` or ``AUTOREVOPS_DB_URL`` for 
 Every page is in the navigation, but a viewer sees in the menu only the pages its role opens
 (``config/users.yaml``); a link to any other page resolves to it and is refused with a message.
 Before sign-in nothing runs: a link to a page shows the sign-in form and, once signed in, opens
-that page (the navigation keeps the page the link named across the sign-in).
+that page (the navigation keeps the page the link named across the sign-in). A share link
+(``?share=TOKEN``, ``revops_core.sharing``) opens its one scorecard view read-only as its dealer
+group, without sign-in and without any other page; a token that does not hold gets one message.
 """
 from __future__ import annotations
 
@@ -13,10 +15,12 @@ import streamlit as st
 
 from revops_core import access as core_access
 from revops_core.access import Viewer
+from revops_core.config import Role
 from revops_core.db import redact
 from revops_core.errors import ConfigError
 from revops_core.readiness import readiness
-from shell import access, charts, data, print_css
+from revops_core.sharing import SHARE_PARAM
+from shell import access, charts, data, print_css, scorecard_data
 from shell.filters import sidebar_filters
 
 # (section, page file, title, icon); a page's key (``config.Role.PAGES``) is its file name.
@@ -35,6 +39,7 @@ PAGE_SPECS = [
     ("Ecosystem & martech", "views/attribution.py", "Attribution & martech ROI", ":material/account_tree:"),
     ("Data", "views/data_admin.py", "Data: import, export, sample", ":material/database:"),
     ("Data", "views/audit_log.py", "Audit log", ":material/policy:"),
+    ("Data", "views/share_links.py", "Share links", ":material/share:"),
 ]
 # a viewer without the board lands on the scorecard: what the dealer council shares
 ECOSYSTEM_FIRST = ("views/scorecard.py", "views/maturity.py", "views/attribution.py")
@@ -56,9 +61,15 @@ def _sign_in_page() -> None:
     access.sign_in_form()
 
 
+def may_open(viewer: Viewer, page: str) -> bool:
+    """Whether ``viewer`` opens ``page``: its role's pages, and an admin page (``Role.ADMIN_PAGES``)
+    only with ``admin``, also for a role that sees everything without a page list."""
+    return viewer.may_open(page) and (page not in Role.ADMIN_PAGES or viewer.admin)
+
+
 def _ordered(viewer: Viewer) -> list[tuple[str, str, str, str]]:
     """The page specs ``viewer`` opens, in menu order (the scorecard first without the board)."""
-    mine = [s for s in PAGE_SPECS if viewer.may_open(page_key(s[1]))]
+    mine = [s for s in PAGE_SPECS if may_open(viewer, page_key(s[1]))]
     if not viewer.may_open("board_overview"):
         mine.sort(key=lambda s: ECOSYSTEM_FIRST.index(s[1]) if s[1] in ECOSYSTEM_FIRST else len(ECOSYSTEM_FIRST))
     return mine
@@ -135,7 +146,7 @@ def _signed_in(viewer: Viewer) -> st.Page | None:
     access.keep_session_cookie()
     access.sidebar_badge(viewer)
     path = _page_path(nav)
-    if not viewer.may_open(page_key(path)):
+    if not may_open(viewer, page_key(path)):
         _refuse_page(viewer, nav.title)
         return None
     _refuse_params(viewer)
@@ -149,6 +160,10 @@ def main() -> None:
     url = _startup()
     if url is None:  # the configuration or the database is broken: the error is shown, nothing else
         return
+    if SHARE_PARAM in st.query_params:  # a share link: its one view, without sign-in, nothing else
+        st.navigation(_signed_out_pages(), position="hidden")  # resolves the linked page; none of them runs
+        _shared(url, st.query_params[SHARE_PARAM])
+        return
     viewer = access.current()
     if viewer is None:
         st.navigation(_signed_out_pages(), position="hidden")  # resolves the linked page; nothing runs
@@ -157,6 +172,19 @@ def main() -> None:
     nav = _signed_in(viewer)
     if nav is not None:
         _run(nav, viewer, url)
+
+
+def _shared(url: str, token: str) -> None:
+    """``?share=TOKEN``: the scorecard view the link is bound to, read-only, as its dealer group sees
+    it (no sidebar, no other page); a changed, expired or revoked token gets one message, nothing else."""
+    checked = access.open_share(token)
+    if checked.link is None:
+        st.error(checked.message, icon=":material/link_off:")
+        return
+    if data.latest_date(url, data.current_version(url)) is None:
+        st.info("There is no data to show yet. Ask the person who shared this link.")
+        return
+    scorecard_data.show_shared(url, checked.link)
 
 
 def _run(nav: st.Page, viewer: Viewer, url: str) -> None:

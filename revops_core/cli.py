@@ -1,7 +1,8 @@
 """Command line: ``python -m revops_core COMMAND ...``.
 
 Each command lives in ``revops_core/commands/<name>.py`` with ``add_arguments(parser)`` and
-``run(args) -> int`` (the exit code). This file routes, and is the one place that turns a
+``run(args) -> int`` (the exit code). This file routes, importing only the module of the command
+that runs (``--help`` alone imports none, and nothing of SQLAlchemy or pandas), and is the one place that turns a
 failure into a message: bad input of any kind (arguments, ``--db``, paths, dates) gets one line
 on stderr, ``PROG: error: what is wrong; what to do``, and exit status 2; an unexpected error
 gets one line and exit status 1 (the traceback only with ``-v``); a closed output pipe
@@ -16,12 +17,6 @@ import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
-
-import sqlalchemy as sa
-
-from revops_core.db import describe_failure, resolve_url
-from revops_core.errors import ConfigError, RevOpsError
-from revops_core.windows import supported_range
 
 log = logging.getLogger(__name__)
 PROG = "python -m revops_core"
@@ -42,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "hash-password": ("hash_password", "print a bcrypt hash of a password for config/users.yaml"),
     "deck": ("deck", "write the quarterly architecture review of a quarter as a PowerPoint or PDF file"),
     "users": ("users", "add, list or remove the users of config/users.yaml (passwords from standard input)"),
+    "burst-scorecards": ("burst", "write one scorecard PDF per dealer group, each under its scope; --send mails them"),
 }
 
 
@@ -52,26 +48,43 @@ class Parser(argparse.ArgumentParser):
         self.exit(USAGE_ERROR, f"{self.prog}: error: {one_line(message)}; see `{self.prog} --help`\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; with ``argv``, only the command ``argv`` names gets its
+    arguments (its module is imported), the others only their name and help line, which is all
+    argparse reads of a command that does not run. Without ``argv``, every command is complete."""
     parser = Parser(prog=PROG, description="AutoRevOps command line. Exit status 2 means bad input "
                                            "(a one-line message on stderr says what to do).")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress (and any traceback) to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
+    chosen = None if argv is None else chosen_command(argv)
     for name, (module, help_text) in COMMANDS.items():
-        mod = importlib.import_module(f"revops_core.commands.{module}")
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--db", metavar="URL",
-                       help="database URL (default: $AUTOREVOPS_DB_URL, else data/autorevops.db)")
-        p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                       help="log progress (and any traceback) to stderr")
-        mod.add_arguments(p, name)
-        p.set_defaults(run=mod.run, prog_name=p.prog)
+        if argv is None or name == chosen:
+            _add_command(p, name, module)
     return parser
+
+
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names: its first word that is not an option (the top-level options,
+    ``-v`` and ``-h``, take no value), if it is a command."""
+    word = next((a for a in argv if not a.startswith("-")), None)
+    return word if word in COMMANDS else None
+
+
+def _add_command(p: argparse.ArgumentParser, name: str, module: str) -> None:
+    mod = importlib.import_module(f"revops_core.commands.{module}")
+    p.add_argument("--db", metavar="URL",
+                   help="database URL (default: $AUTOREVOPS_DB_URL, else data/autorevops.db)")
+    p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                   help="log progress (and any traceback) to stderr")
+    mod.add_arguments(p, name)
+    p.set_defaults(run=mod.run, prog_name=p.prog)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv``, run the command and return its exit status; never lets a traceback out."""
-    args = build_parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(given).parse_args(given)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     try:
         return _run(args)
@@ -104,6 +117,12 @@ def _fail(args: argparse.Namespace, exc: Exception) -> int:
 
 def explain(exc: Exception, db: str | None) -> tuple[str, int]:
     """The message for a failed command (``error: what is wrong; what to do``) and its exit status."""
+    import sqlalchemy as sa
+
+    from revops_core.db import describe_failure, resolve_url
+    from revops_core.errors import ConfigError, RevOpsError
+    from revops_core.windows import supported_range
+
     if isinstance(exc, ConfigError):
         return f"error: {exc}", USAGE_ERROR  # one line per problem, each with its file and key
     if isinstance(exc, RevOpsError):

@@ -267,12 +267,13 @@ class Role(_Model):
     ecosystem by name, none of the supplier's own book: ``marketing_ops``), ``own_dealer_group``
     or ``own_region`` (its own dealers by name, every other one only as an anonymous peer).
     ``pages``: the page keys it opens (``PAGES``), within what its ``sees`` allows; left out:
-    every page that ``sees`` allows. ``admin``: it also opens the audit log.
+    every page that ``sees`` allows. ``admin``: it also opens the audit log and the share links.
     """
 
     PAGES: ClassVar[tuple[str, ...]] = (
         "board_overview", "quarterly_review", "segmentation", "backlog_awards", "certifications", "software", "cadence",
-        "forecast", "scenario", "maturity", "scorecard", "attribution", "data_admin", "audit_log")
+        "forecast", "scenario", "maturity", "scorecard", "attribution", "data_admin", "audit_log", "share_links")
+    ADMIN_PAGES: ClassVar[tuple[str, ...]] = ("audit_log", "share_links")  # an admin role's alone
     # the pages each kind of scope may open: a page narrowed to a dealer group or region must
     # apply the viewer's scope, and only the ecosystem pages do (the maturity matrix assesses one
     # org unit named like the dealer group)
@@ -299,8 +300,8 @@ class Role(_Model):
                             f"(it may open {', '.join(self.ALLOWED[self.sees])})")
         if self.admin and self.sees != "everything":
             problems.append("admin: only a role that sees everything can administer")
-        if "audit_log" in (self.pages or ()) and not self.admin:
-            problems.append("pages: audit_log is for an admin role (admin: true)")
+        for page in (p for p in self.ADMIN_PAGES if p in (self.pages or ()) and not self.admin):
+            problems.append(f"pages: {page} is for an admin role (admin: true)")
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -309,7 +310,7 @@ class Role(_Model):
     def page_keys(self) -> tuple[str, ...]:
         """The pages this role opens, in ``PAGES`` order."""
         wanted = self.pages if self.pages is not None else self.ALLOWED[self.sees]
-        return tuple(p for p in self.PAGES if p in wanted and (p != "audit_log" or self.admin))
+        return tuple(p for p in self.PAGES if p in wanted and (p not in self.ADMIN_PAGES or self.admin))
 
     @property
     def needs(self) -> str | None:
@@ -399,12 +400,77 @@ def _user_problems(i: int, user: User, role: Role | None, roles: dict[str, Role]
     return problems
 
 
+EMAIL_PATTERN = r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$"
+ENV_NAME_PATTERN = r"^[A-Z_][A-Z0-9_]*$"
+
+
+class Smtp(_Model):
+    """``sharing.yaml`` ``smtp``: the server ``burst-scorecards --send`` mails through.
+
+    The user name and password are never written here: ``username_env`` and ``password_env``
+    name the environment variables that hold them (no login when the user name's is unset).
+    ``starttls`` upgrades a plain connection, ``ssl`` connects over TLS from the start (port 465).
+    """
+
+    host: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 25
+    from_: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(
+        "AutoRevOps <autorevops@localhost>", alias="from")
+    starttls: bool = False
+    ssl: bool = False
+    username_env: Annotated[str, StringConstraints(pattern=ENV_NAME_PATTERN)] = "AUTOREVOPS_SMTP_USERNAME"
+    password_env: Annotated[str, StringConstraints(pattern=ENV_NAME_PATTERN)] = "AUTOREVOPS_SMTP_PASSWORD"
+    timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 30
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secrets(cls, raw: Any) -> Any:
+        if isinstance(raw, dict):
+            written = [k for k in ("username", "password", "user") if k in raw]
+            if written:
+                raise ValueError(f"{', '.join(written)}: never write SMTP credentials in the config; put them "
+                                 "in the environment variables named by username_env and password_env")
+        return raw
+
+    @model_validator(mode="after")
+    def _one_tls(self) -> Smtp:
+        if self.starttls and self.ssl:
+            raise ValueError("starttls and ssl: choose one (ssl for port 465, starttls for 587)")
+        return self
+
+
+class Sharing(_Model):
+    """``sharing.yaml`` (optional): dealer-council sharing of the ecosystem scorecard.
+
+    ``link_days``: how long a new share link holds by default (an admin may choose up to
+    ``max_link_days``); ``smtp``: the mail server of ``burst-scorecards --send``; ``recipients``:
+    each dealer group (exactly as in ``dealers.csv``) and the addresses its scorecard goes to.
+    """
+
+    link_days: Annotated[int, Field(ge=1, le=365)] = 14
+    max_link_days: Annotated[int, Field(ge=1, le=365)] = 90
+    smtp: Smtp = Smtp()
+    recipients: dict[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)],
+                     tuple[Annotated[str, StringConstraints(strip_whitespace=True, pattern=EMAIL_PATTERN)], ...]] = {}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Sharing:
+        problems = [] if self.link_days <= self.max_link_days else [
+            f"link_days: {self.link_days} is above max_link_days ({self.max_link_days})"]
+        problems += [f"recipients.{group}: list at least one address (or leave the group out)"
+                     for group, addresses in self.recipients.items() if not addresses]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
 class AppConfig(_Model):
     benchmarks: Benchmarks
     rules: Rules
     labels: Labels
     alerts: Alerts
     users: Users
+    sharing: Sharing = Sharing()
 
     def label(self, group: str, code: str | None) -> str:
         """Friendly label for an upper-case code from ``labels.yaml`` (the code itself when the group
@@ -420,6 +486,7 @@ class AppConfig(_Model):
 
 _FILES = {"benchmarks": Benchmarks, "rules": Rules, "labels": Labels, "alerts": Alerts,
           "users": Users}
+_OPTIONAL_FILES = {"sharing": Sharing}  # left out: the defaults (no recipients)
 
 
 def _read_yaml(path: Path, problems: list[str]) -> Any:
@@ -450,8 +517,10 @@ def load_config(path: str | Path | None = None) -> AppConfig:
     folder = config_dir(path)
     problems: list[str] = []
     parts: dict[str, Any] = {}
-    for name, model in _FILES.items():
+    for name, model in {**_FILES, **_OPTIONAL_FILES}.items():
         file = folder / f"{name}.yaml"
+        if name in _OPTIONAL_FILES and not file.exists():
+            continue
         raw = _read_yaml(file, problems)
         if raw is None:
             continue

@@ -69,6 +69,8 @@ def make_engine(url: str | None = None, *, create: bool = True) -> Engine:
     parsed = _parse(resolved)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, create)
+    if parsed.get_backend_name() == "duckdb":
+        return _duckdb_engine(parsed, create)
     engine = _create_engine(parsed, pool_pre_ping=True, connect_args=_connect_args(parsed))
     if engine.dialect.name == "postgresql":
         sa.event.listen(engine, "connect", _pg_session(_checked_work_mem()))
@@ -89,7 +91,7 @@ def _create_engine(url: sa.engine.URL, **kwargs: object) -> Engine:
         return sa.create_engine(url, **kwargs)
     except (ModuleNotFoundError, sa.exc.NoSuchModuleError) as exc:
         raise DatabaseProblem(f"no database driver for {url.drivername}:// is installed ({exc}); "
-                              "AutoRevOps runs on sqlite:/// and postgresql:// URLs") from None
+                              "AutoRevOps runs on sqlite:///, postgresql:// and duckdb:/// URLs") from None
     except (sa.exc.ArgumentError, TypeError, ValueError) as exc:
         raise DatabaseProblem(f"{redact(str(url))!r} is not a usable database URL ({exc}); check --db") from None
 
@@ -113,6 +115,14 @@ def sqlite_path(url: str | None) -> Path | None:
     return _sqlite_file(_parse(resolve_url(url)))
 
 
+def database_file(url: str | None) -> Path | None:
+    """The file of a file-backed SQLite or DuckDB URL (resolved as in ``resolve_url``), else None."""
+    parsed = _parse(resolve_url(url))
+    if parsed.get_backend_name() == "duckdb":
+        return None if parsed.database in (None, "", ":memory:") else Path(parsed.database)  # type: ignore[arg-type]
+    return _sqlite_file(parsed)
+
+
 def _sqlite_file(url: sa.engine.URL) -> Path | None:
     path = url.database
     if url.get_backend_name() != "sqlite" or not path or path == ":memory:" or path.startswith("file:"):
@@ -129,6 +139,17 @@ def _sqlite_engine(url: sa.engine.URL, create: bool) -> Engine:
         sa.event.listen(engine, "do_connect", _make_folder(path))
     sa.event.listen(engine, "connect", _sqlite_pragmas if create else _sqlite_foreign_keys)
     return engine
+
+
+def _duckdb_engine(url: sa.engine.URL, create: bool) -> Engine:
+    """DuckDB (``duckdb:///path.duckdb``): like SQLite, a missing file is created only with ``create``."""
+    path = None if url.database in (None, "", ":memory:") else Path(url.database)  # type: ignore[arg-type]
+    if path is not None:
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        else:
+            _require_file(path)
+    return _create_engine(url)
 
 
 def _require_file(path: Path) -> None:

@@ -11,12 +11,13 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.ext.compiler import compiles
 
 from revops_core.contract import DATASETS, Column, Dataset
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 metadata = sa.MetaData()
 
 _TYPES: dict[str, Callable[[], sa.types.TypeEngine]] = {
@@ -42,12 +43,50 @@ _INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
     "headcount": (("role", "segment"),),
     "dealers": (("dealer_group",), ("region",)),
     "leads": (("dealer_id", "created_at"), ("created_at",), ("sold_at",), ("journey",)),
-    "touchpoints": (("lead_id", "ts"),),
+    # touchpoints: its primary key (lead_id, ts, channel) serves every look-up by lead and time
     "dealer_months": (("period",),),
     "maturity_assessments": (("org_unit", "assessed_on"),),
 }
 
 _SURROGATE_KEY = {"revenue"}  # key has an optional column: a surrogate row id is the primary key
+
+
+@compiles(sa.Float, "duckdb")
+def _double_on_duckdb(_type: sa.Float, _compiler: object, **_kw: object) -> str:
+    """DuckDB's FLOAT is single precision; money and ratios need DOUBLE (FLOAT on PostgreSQL is double)."""
+    return "DOUBLE"
+
+
+def _not_on_duckdb(_ddl: object, _target: object, _bind: object, **kw: object) -> bool:
+    """DuckDB scans columnar data with zone maps and uses ART indexes only for point look-ups: a
+    secondary index would only slow its loads down, so they are created on the other databases."""
+    dialect = kw.get("dialect")
+    return getattr(dialect, "name", None) != "duckdb"
+
+
+def id_column(table: str, column: str) -> sa.Column:
+    """An autoincrement integer primary key that works on every engine: a named sequence
+    (``<table>_<column>_seq``, the name PostgreSQL gave the SERIAL sequence of databases made
+    before it, so those keep working) on PostgreSQL and DuckDB, SQLite's rowid on SQLite.
+    On PostgreSQL the column also defaults to the sequence (``_sequence_defaults``), so a COPY
+    without the id fills it."""
+    return sa.Column(column, sa.Integer, sa.Sequence(f"{table}_{column}_seq"), primary_key=True, autoincrement=True)
+
+
+def id_sequence(table: sa.Table) -> sa.Sequence | None:
+    """The sequence behind ``table``'s autoincrement id, if it has one."""
+    column = table.autoincrement_column
+    return column.default if column is not None and isinstance(column.default, sa.Sequence) else None
+
+
+def _sequence_defaults(tables: list[sa.Table]) -> None:
+    """PostgreSQL: each new table's id column defaults to its sequence (after CREATE TABLE)."""
+    for table in tables:
+        seq = id_sequence(table)
+        if seq is not None:
+            column = table.autoincrement_column.name  # type: ignore[union-attr]
+            ddl = sa.DDL(f"ALTER TABLE {table.name} ALTER COLUMN {column} SET DEFAULT nextval('{seq.name}')")
+            sa.event.listen(table, "after_create", ddl.execute_if(dialect="postgresql"))
 
 
 def _column(ds: Dataset, col: Column) -> sa.Column:
@@ -78,12 +117,13 @@ def _range_checks(ds: Dataset) -> list[sa.CheckConstraint]:
 def _table(ds: Dataset) -> sa.Table:
     items: list[sa.SchemaItem] = []
     if ds.name in _SURROGATE_KEY:
-        items.append(sa.Column("row_id", sa.Integer, primary_key=True, autoincrement=True))
+        items.append(id_column(ds.name, "row_id"))
     items += [_column(ds, c) for c in ds.columns]
     if ds.name in _SURROGATE_KEY:
         items.append(sa.UniqueConstraint(*ds.key, name=f"uq_{ds.name}_key"))
     items += _range_checks(ds)
-    items += [sa.Index(f"ix_{ds.name}_{'_'.join(cols)}", *cols) for cols in _INDEXES.get(ds.name, ())]
+    items += [sa.Index(f"ix_{ds.name}_{'_'.join(cols)}", *cols).ddl_if(callable_=_not_on_duckdb)
+              for cols in _INDEXES.get(ds.name, ())]
     return sa.Table(ds.name, metadata, *items)
 
 
@@ -97,7 +137,7 @@ schema_meta = sa.Table(
 )
 pipeline_snapshots = sa.Table(
     "pipeline_snapshots", metadata,
-    sa.Column("snapshot_id", sa.Integer, primary_key=True, autoincrement=True),
+    id_column("pipeline_snapshots", "snapshot_id"),
     sa.Column("taken_at", sa.DateTime, nullable=False),
     sa.Column("source", sa.String(60), nullable=False),
 )
@@ -114,7 +154,7 @@ pipeline_snapshot_rows = sa.Table(
 )
 forecast_submissions = sa.Table(
     "forecast_submissions", metadata,
-    sa.Column("submission_id", sa.Integer, primary_key=True, autoincrement=True),
+    id_column("forecast_submissions", "submission_id"),
     sa.Column("segment", sa.String(40), nullable=False),
     sa.Column("quarter", sa.String(6), nullable=False),
     sa.Column("submitted_by", sa.String(120), nullable=False),
@@ -147,8 +187,8 @@ users = sa.Table(
 )
 audit_log = sa.Table(
     "audit_log", metadata,
-    sa.Column("entry_id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("at", sa.DateTime, nullable=False),
+    id_column("audit_log", "entry_id"),
+    sa.Column("at", sa.DateTime, nullable=False, quote=True),  # a reserved word in DuckDB
     sa.Column("username", sa.String(120), nullable=False),
     sa.Column("action", sa.String(60), nullable=False),
     sa.Column("detail", sa.Text, nullable=True),
@@ -167,6 +207,35 @@ reviews = sa.Table(
 )
 
 
+_sequence_defaults(list(metadata.tables.values()))
+
+
+def _foreign_keys_checked_at_load_end() -> None:
+    """DuckDB: no declared foreign keys. It refuses to delete a parent row whose children were
+    deleted earlier in the same transaction, which every replace-mode load does; the loader checks
+    the references once at the end of the load instead (``loader.dangling_references``)."""
+    for table in metadata.tables.values():
+        for fk in table.foreign_key_constraints:
+            fk.ddl_if(callable_=_not_on_duckdb)
+
+
+_foreign_keys_checked_at_load_end()
+
+# Share links of the ecosystem scorecard (``revops_core.sharing``): one dealer group, one view (JSON),
+# an expiry, revocable. A new table, not a migration: ensure_schema's create_all adds it.
+share_links = sa.Table(
+    "share_links", metadata,
+    sa.Column("link_id", sa.String(40), primary_key=True),
+    sa.Column("dealer_group", sa.String(200), nullable=False),
+    sa.Column("view_params", sa.Text, nullable=False),
+    sa.Column("created_by", sa.String(120), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Column("revoked_at", sa.DateTime, nullable=True),
+    sa.Column("revoked_by", sa.String(120), nullable=True),
+)
+
+
 def _v1_audit_client(conn: Connection) -> None:
     """Version 1 -> 2: the audit log records the client address (sign-in rate limits)."""
     if "client" not in {c["name"] for c in sa.inspect(conn).get_columns("audit_log")}:
@@ -175,8 +244,14 @@ def _v1_audit_client(conn: Connection) -> None:
         next(i for i in audit_log.indexes if i.name == "ix_audit_log_at").create(conn)  # the declared one
 
 
+def _v2_no_duplicate_touch_index(conn: Connection) -> None:
+    """Version 2 -> 3: drop ``ix_touchpoints_lead_id_ts``, the prefix of the touchpoints' primary key
+    (lead_id, ts, channel), which served no query the key does not (372 MB at the contract's scale)."""
+    conn.execute(sa.text("DROP INDEX IF EXISTS ix_touchpoints_lead_id_ts"))
+
+
 # Ordered migration steps: MIGRATIONS[v] brings a database at version v to v + 1.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_audit_client}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_audit_client, 2: _v2_no_duplicate_touch_index}
 
 
 def stored_version(conn: Connection) -> int | None:
@@ -212,9 +287,10 @@ def data_version(conn: Connection) -> str:
 
 def bump_data_version(conn: Connection) -> str:
     """Advance the data version inside the caller's transaction."""
-    new = str(int(data_version(conn)) + 1)
-    updated = conn.execute(schema_meta.update().where(schema_meta.c.key == "data_version")
-                           .values(value=new))
-    if updated.rowcount == 0:
+    current = conn.execute(sa.select(schema_meta.c.value).where(schema_meta.c.key == "data_version")).scalar()
+    new = str(int(current or "0") + 1)
+    if current is None:  # not by an UPDATE's rowcount, which DuckDB's driver does not report
         conn.execute(schema_meta.insert().values(key="data_version", value=new))
+    else:
+        conn.execute(schema_meta.update().where(schema_meta.c.key == "data_version").values(value=new))
     return new

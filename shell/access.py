@@ -16,7 +16,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from revops_core import access, audit
+from revops_core import access, audit, sharing
 from revops_core.access import Viewer
 from revops_core.db import DEFAULT_SQLITE_PATH
 from shell import data
@@ -25,6 +25,7 @@ _TOKEN = "_session_token"      # the signed session token of this browser sessio
 _VIEWER = "_viewer"            # the viewer checked by this run (app.py), read by the pages
 _VIEWED = "_audited_page"      # the last page whose view went to the audit log
 _OIDC_SEEN = "_oidc_signed_in"
+_SHARE_SEEN = "_share_token_logged"   # the share token whose opening (or refusal) went to the audit log
 SIGN_IN_TITLE = "AutoRevOps"
 
 
@@ -79,6 +80,39 @@ def viewer() -> Viewer:
         st.stop()
     return found
 
+
+def open_share(token: str) -> sharing.Checked:
+    """The share link ``token`` opens now (``sharing.check``), or why not; its viewer (that dealer
+    group, the scorecard only) becomes this run's. The opening or refusal goes to the audit log
+    once per browser session and token."""
+    engine, now = data.engine(data.db_url()), datetime.now()
+    with engine.connect() as conn:
+        checked = sharing.check(conn, token, secret(), now)
+    if st.session_state.get(_SHARE_SEEN) != token:
+        sharing.record_use(engine, checked, now, client())
+        st.session_state[_SHARE_SEEN] = token
+    if checked.link is None:
+        st.session_state.pop(_VIEWER, None)
+    else:
+        st.session_state[_VIEWER] = sharing.viewer_for(checked.link)
+    return checked
+
+
+def revoke_share(viewer: Viewer, link_id: str) -> bool:
+    """An admin revokes a share link (logged as ``share_revoked``); False when it was revoked already."""
+    return sharing.revoke(data.engine(data.db_url()), link_id, viewer.username or "admin", datetime.now(), client())
+
+
+def share_links() -> list[sharing.ShareLink]:
+    """Every share link, newest first (the admin's Share links page)."""
+    with data.engine(data.db_url()).connect() as conn:
+        return sharing.links(conn)
+
+
+def share_usage() -> dict[str, sharing.Usage]:
+    """How often each share link was opened, and when last."""
+    with data.engine(data.db_url()).connect() as conn:
+        return sharing.usage(conn)
 
 # ---- signing in and out ----------------------------------------------------------------------
 

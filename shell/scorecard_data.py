@@ -1,20 +1,24 @@
 """Cached wrappers around ``revops_core.scorecard`` for the ecosystem scorecard page, keyed by
-(url, version, widget values), the scorecard as the viewer may see it (anonymous peers), and the
-table the page shows (every value formatted by the core) with its audited download."""
+(url, version, widget values), the scorecard as the viewer may see it (anonymous peers), the
+table the page shows (every value formatted by the core), its audited exports (one-page PDF, CSV
+and Excel of raw numbers: ``revops_core.scorecard_export``), the admin's share links, and the
+read-only view a share link opens (``show_shared``)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
 
+from revops_core import formatting, sharing
 from revops_core import scorecard as sc
+from revops_core import scorecard_export as se
 from revops_core.access import Viewer
 from revops_core.chart_theme import STATUS_COLORS
 from revops_core.config import AppConfig
+from revops_core.queries import maturity as qm
 from revops_core.queries import scorecard as q
 from revops_core.queries.common import EVERYTHING, Scope
-from revops_core.safe_csv import people_csv
 from shell import access, data, tables
 
 
@@ -97,13 +101,128 @@ def _cell(key: str, kpis: dict[str, float | None]) -> object:
     return kpis[key] if key in MONEY_KPIS else sc.kpi_text(key, kpis[key])
 
 
-def download(card: sc.Scorecard, viewer: Viewer, start: date, end: date) -> None:
-    """The table as a CSV download (as shown: peers anonymous), logged as an ``export`` in the
-    audit log for a dealer-group, region or marketing viewer."""
-    detail = f"scorecard by {card.level} {start}..{end}" + (f" ({card.journey})" if card.journey else "")
-    st.download_button("Download the scorecard (CSV)", people_csv(table(card)), mime="text/csv",
-                       file_name=f"scorecard_{card.level}_{start}_{end}.csv", key="eco_download",
-                       icon=":material/download:", on_click=access.export_recorder(viewer, detail))
+@st.cache_data(show_spinner="Preparing the exports…")
+def export_files(url: str, version: str, view: se.ScorecardView, scope: Scope, audience: str) -> dict[str, bytes]:
+    """The view as ``scope`` sees it, as files: ``pdf`` (one page), ``csv`` and ``xlsx`` (raw numbers)."""
+    shared = shared_scorecard(url, version, view.start, view.end, view.level, view.journey, scope)
+    cfg = data.config()
+    frame = se.export_frame(shared, view, cfg, scope)
+    title = f"Ecosystem scorecard: {audience}"
+    return {"pdf": se.scorecard_pdf(se.one_page(shared, view, cfg, scope, audience), title),
+            "csv": se.export_csv(frame), "xlsx": se.export_xlsx(frame, f"{title} · {view.describe(cfg)}")}
+
+
+def audience(viewer: Viewer) -> str:
+    """Whom an export is for, in its title: the viewer's dealer group or region, else all dealers."""
+    return viewer.dealer_group or (f"{viewer.region} region" if viewer.region else "all dealers")
+
+
+FORMATS = {"pdf": ("PDF", "application/pdf", ":material/picture_as_pdf:",
+                   "One page: your totals, your rows ranked, peers as their median and top quartile."),
+           "csv": ("CSV", "text/csv", ":material/download:",
+                   "Every row of the table in raw numbers, with the window, level, journey and as-of date."),
+           "xlsx": ("Excel", se.XLSX_MIME, ":material/table_view:",
+                    "The CSV's rows as a workbook (percents and dollars formatted) and an About sheet.")}
+
+
+def downloads(url: str, version: str, view: se.ScorecardView, viewer: Viewer, key: str = "eco") -> None:
+    """The view as the viewer sees it as a one-page PDF, a CSV and an Excel workbook of raw numbers
+    (window, level, journey, as-of date and scope in every row), each download logged as an
+    ``export`` in the audit log for a dealer-group, region, marketing or share-link viewer."""
+    who = audience(viewer)
+    files = export_files(url, version, view, viewer.scope, who)
+    stem = view.file_stem() if viewer.sees_everything else f"{se.slug(who)}_{view.file_stem()}"
+    detail = f"scorecard by {view.level} {view.start}..{view.end}" + (f" ({view.journey})" if view.journey else "")
+    columns = st.columns(len(FORMATS))
+    for column, (fmt, (label, mime, icon, tip)) in zip(columns, FORMATS.items()):
+        column.download_button(f"Download the scorecard ({label})", files[fmt], file_name=f"{stem}.{fmt}", mime=mime,
+                               key=f"{key}_download" if fmt == "csv" else f"{key}_download_{fmt}", icon=icon,
+                               help=tip, on_click=access.export_recorder(viewer, f"{detail} ({fmt.upper()})"))
+
+
+# ---- share links (admins) ------------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False)
+def dealer_groups(url: str, version: str) -> list[str]:
+    """Every dealer group in the data, for an admin choosing whom to share with."""
+    with data.engine(url).connect() as conn:
+        return qm.dealer_groups(conn)
+
+
+def share_url(token: str) -> str:
+    """The address that opens ``token``: the app's own address (``st.context.url``) with ``?share=``."""
+    try:
+        here = st.context.url
+    except Exception:  # noqa: BLE001 - no browser context (AppTest)
+        here = None
+    root = (here or "").rsplit("/scorecard", 1)[0].rstrip("/")
+    return f"{root}/?{sharing.SHARE_PARAM}={token}"
+
+
+def share_form(url: str, version: str, view: se.ScorecardView, viewer: Viewer) -> None:
+    """An admin shares the view on screen with one dealer group: a signed link that opens it read-only,
+    without sign-in, until it expires (``sharing.yaml`` ``link_days``) or is revoked."""
+    settings = data.config().sharing
+    with st.expander("Share this view with a dealer group", icon=":material/share:"):
+        if view.level not in sharing.LEVELS:
+            st.caption("A dealer group compares at the dealer or dealer-group level: choose one of them above "
+                       "to share this view.")
+            return
+        groups = dealer_groups(url, version)
+        c1, c2 = st.columns([2, 1])
+        group = c1.selectbox("Dealer group", groups, key="eco_share_group", index=None,
+                             placeholder="Choose the dealer group…")
+        days = c2.number_input("Valid for (days)", 1, settings.max_link_days, settings.link_days, key="eco_share_days")
+        st.caption(f"The link opens exactly this view ({view.describe(data.config())}) as that dealer group sees it: "
+                   "its dealers by name, every other one as an anonymous peer. Revoke it on the Share links page.")
+        if st.button("Create the share link", key="eco_share_create", icon=":material/add_link:",
+                     disabled=group is None):
+            try:
+                st.session_state["eco_share_made"] = _create_link(view, viewer, str(group), int(days), url)
+            except sharing.ShareError as exc:
+                st.error(f"No link was made: {exc}.")
+        made = st.session_state.get("eco_share_made")
+        if made:
+            st.success(f"Share link for **{made[0]}**, valid until {made[1]}:", icon=":material/link:")
+            st.code(made[2], language=None, wrap_lines=True)
+
+
+def _create_link(view: se.ScorecardView, viewer: Viewer, group: str, days: int, url: str) -> tuple[str, str, str]:
+    cfg = data.config()
+    sharing.validate(view, group, frozenset(dealer_groups(url, data.current_version(url))), cfg.rules.ecosystem.journeys)
+    link = sharing.create(data.engine(url), group, view, viewer.username or "admin", datetime.now(), days,
+                          access.client())
+    return group, formatting.date(link.expires_at), share_url(sharing.token_for(link, access.secret()))
+
+
+# ---- what a share link opens -------------------------------------------------------------------
+
+def show_shared(url: str, link: sharing.ShareLink) -> None:
+    """A share link's view, read-only, as its dealer group sees it: the own totals, the table (own
+    dealers by name, peers anonymous) and the exports; no control changes the view."""
+    cfg, view = data.config(), link.view
+    viewer = sharing.viewer_for(link)
+    version = data.current_version(url)
+    shared = shared_scorecard(url, version, view.start, view.end, view.level, view.journey, viewer.scope)
+    st.title("Ecosystem scorecard")
+    st.info(f"Shared with **{link.dealer_group}**, read-only, until {formatting.date(link.expires_at)}: its dealers "
+            "by name and its own totals; every other dealer or group appears only as an anonymous peer with its "
+            "scores, quartile and rates, never its counts or money.", icon=":material/lock:")
+    st.caption(view.describe(cfg))
+    totals, steps = shared.own.totals(), {s.step: s for s in shared.own.funnel()}
+    for column, (label, value) in zip(st.columns(5), (
+            ("Leads", formatting.count(totals["leads"])),
+            ("Answered within SLA", formatting.percent(steps["answered_in_sla"].share_of_leads)),
+            ("Conversion rate", formatting.percent(steps["sold"].share_of_leads)),
+            ("Revenue", formatting.money(totals["revenue"])),
+            ("Marketing-sourced", formatting.percent(totals["sourced_share"])))):
+        column.metric(label, value)
+    st.subheader(f"Scorecard by {sc.LEVEL_LABELS[view.level].lower()}")
+    show_table(shared.table, [])
+    if not shared.peers_shown:
+        st.info(f"Not enough peers to compare: fewer than {cfg.users.min_peers} others at this level, so no peer "
+                "is shown and your rows carry no score against them.")
+    downloads(url, version, view, viewer, key="shared")
 
 
 TREND_COLOURS = {"▲": STATUS_COLORS["green"], "▼": STATUS_COLORS["red"]}

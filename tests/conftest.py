@@ -64,11 +64,26 @@ def _pg_engine() -> Iterator[Engine]:
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# Tests whose helper (tests/core/test_exporter.py ``fresh_like``) makes a second database on SQLite
+# or PostgreSQL only; a ``duckdb`` branch there (a second file) would let them run on DuckDB too.
+_SECOND_DATABASE = {"test_round_trip_is_byte_identical", "test_the_exported_csvs_alone_import_as_contract_files",
+                    "test_awkward_text_and_numbers_round_trip",
+                    "test_export_then_import_into_an_empty_database_equals_the_original",
+                    "test_new_rows_after_a_restore_get_fresh_ids"}
+
+# Expects a single insert outside a load to be refused for a dangling reference (docs/ENGINES.md).
+_ROW_BY_ROW_REFERENCES = {"test_a_bulk_load_leaving_dangling_rows_is_rolled_back"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "duckdb"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An empty database with the schema, on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+    """An empty database with the schema, on SQLite, PostgreSQL and DuckDB."""
+    if request.param == "duckdb" and request.node.originalname in _SECOND_DATABASE:
+        pytest.skip("the test's second database is made on SQLite or PostgreSQL only")
+    if request.param == "duckdb" and request.node.originalname in _ROW_BY_ROW_REFERENCES:
+        pytest.skip("DuckDB declares no foreign keys: references are checked at the end of each load only")
+    if request.param in ("sqlite", "duckdb"):
+        eng = make_engine(f"{request.param}:///{tmp_path / f'test.{request.param}'}")
         ensure_schema(eng)
         yield eng
         eng.dispose()

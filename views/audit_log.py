@@ -1,5 +1,6 @@
-"""Audit log (admins only): sign-ins, failures, refusals and sign-outs, and what dealer-group and
-marketing viewers opened and downloaded; filtered by date, action and user, with a CSV download."""
+"""Audit log (admins only): sign-ins, failures, refusals and sign-outs, what dealer-group and
+marketing viewers opened and downloaded, share links and mailed scorecards; filtered by date,
+action and user, with a CSV download."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -7,19 +8,23 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 import streamlit as st
 
-from revops_core import audit
+from revops_core import audit, sharing
 from revops_core.safe_csv import people_csv
 from shell import access, tables
 
 ACTION_LABELS = {
     audit.SIGN_IN: "Signed in", audit.SIGN_IN_FAILED: "Wrong password", audit.SIGN_IN_REFUSED: "Refused (locked)",
-    audit.SIGN_OUT: "Signed out", audit.VIEW: "Viewed", audit.EXPORT: "Downloaded"}
+    audit.SIGN_OUT: "Signed out", audit.VIEW: "Viewed", audit.EXPORT: "Downloaded",
+    sharing.SHARE_CREATED: "Share link created", sharing.SHARE_USED: "Share link opened",
+    sharing.SHARE_REFUSED: "Share link refused", sharing.SHARE_REVOKED: "Share link revoked",
+    sharing.SCORECARD_SENT: "Scorecard mailed"}
 
 access.viewer()  # app.py lets only an admin role open this page
 st.title("Audit log")
 st.caption("Every sign-in, wrong password, refusal (too many failures) and sign-out, and every scorecard or "
-           "maturity page a dealer-group, region or marketing user opened and every scorecard download they took. "
-           "Times are the server's.")
+           "maturity page a dealer-group, region or marketing user opened and every scorecard download they took; "
+           "share links created, opened (user `share:<link>`), refused and revoked, and scorecards mailed by "
+           "`burst-scorecards --send`. Times are the server's.")
 
 c1, c2, c3, c4 = st.columns([1, 1, 2, 1.2])
 start = c1.date_input("From", value=date.today() - timedelta(days=30), format="YYYY-MM-DD", key="audit_from")

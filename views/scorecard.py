@@ -6,6 +6,7 @@ import streamlit as st
 
 from revops_core import formatting
 from revops_core import scorecard as sc
+from revops_core import scorecard_export as se
 from shell import access, data, filters, window_picker
 from shell import scorecard_charts as scharts
 from shell import scorecard_data as sd
@@ -89,7 +90,10 @@ else:
     if not shared.peers_shown:
         st.info(f"Not enough peers to compare: fewer than {cfg.users.min_peers} other "
                 f"{sc.LEVEL_LABELS[level].lower()}s, so no peer is shown and your rows carry no score against them.")
-    sd.download(card, viewer, start, end)
+    view = se.ScorecardView(level, journey, start, end, f.as_of)
+    sd.downloads(f.url, f.version, view, viewer)  # one-page PDF, CSV and Excel of what this viewer sees
+    if viewer.admin:
+        sd.share_form(f.url, f.version, view, viewer)
     weights = ", ".join(f"{sc.KPI_LABELS[k][0]} {w:.0%}" for k, w in eco.weights.items() if w > 0)
     lower = ", ".join(sc.KPI_LABELS[k][0] for k in eco.lower_is_better if k in sc.KPI_LABELS)
     st.caption(

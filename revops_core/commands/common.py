@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from revops_core import audit
 from revops_core.access import OPEN_INSTALL, Viewer, find_user, viewer_for
 from revops_core.config import Users
-from revops_core.db import DatabaseProblem, make_engine, redact, resolve_url, sqlite_path
+from revops_core.db import DatabaseProblem, database_file, make_engine, redact, resolve_url
 from revops_core.errors import RevOpsError
 from revops_core.queries.common import latest_activity_date
 from revops_core.schema import SCHEMA_VERSION, ensure_schema, stored_version
@@ -151,7 +151,7 @@ class DatabaseState:
 
 def database_state(url: str) -> DatabaseState:
     """What exists of the database at ``url``; connects only to a database that already exists."""
-    path = sqlite_path(url)
+    path = database_file(url)
     if path is not None and not path.exists():
         missing = [p for p in path.parents if not p.exists()]
         return DatabaseState(path, missing[-1] if missing else None, has_schema=False)

@@ -135,6 +135,8 @@ def place(slide: Slide, number: int, total: int) -> list[Primitive]:
     """Every primitive of ``slide`` (slide ``number`` of ``total``), drawn in order."""
     if slide.key == "title":
         return [*_title_page(slide), *_footer(slide, number, total)]
+    if slide.key == ONE_PAGE_SCORECARD:
+        return [*_scorecard_page(slide), *_footer(slide, number, total)]
     out: list[Primitive] = [Rect(Box(0, 0, WIDTH, 0.12), fill=ACCENT), *_heading(slide)]
     bottom = BODY_BOTTOM
     if slide.comment:
@@ -143,6 +145,41 @@ def place(slide: Slide, number: int, total: int) -> list[Primitive]:
         out += _comment(slide.comment, comment)
     out += _body(slide, Box(MARGIN, BODY_TOP, CONTENT_W, bottom - BODY_TOP))
     return [*out, *_footer(slide, number, total)]
+
+
+# --- the one-page scorecard (``revops_core.scorecard_export.one_page``) ----------------------------
+
+ONE_PAGE_SCORECARD = "scorecard"
+
+
+def _scorecard_page(slide: Slide) -> list[Primitive]:
+    """A denser page than a review slide: a smaller heading, one row of small tiles, the table in
+    the room left, the notes at the bottom; ``fits`` says whether the table kept to its room."""
+    title_box, head_box = Box(MARGIN, 0.3, CONTENT_W, 0.6), Box(MARGIN, 0.9, CONTENT_W, 0.4)
+    out: list[Primitive] = [
+        Rect(Box(0, 0, WIDTH, 0.12), fill=ACCENT),
+        Text(title_box, (slide.title,), "bold", fit([slide.title], "bold", title_box.w, title_box.h, 28, 18)),
+        Text(head_box, (slide.headline,), "regular", fit([slide.headline], "regular", head_box.w, head_box.h, 15, 10),
+             MUTED)]
+    top = 1.4
+    if slide.tiles:
+        out += _tiles(slide.tiles, Box(MARGIN, top, CONTENT_W, 1.0), 1)
+        top += 1.15
+    notes = list(slide.bullets)
+    notes_h = min(1.1, block_height(notes, "regular", 10.5, CONTENT_W - 0.3, 0.2) + 0.05) if notes else 0.0
+    bottom = BODY_BOTTOM - notes_h - (0.1 if notes else 0.0)
+    if slide.table:
+        out.append(grid(slide.table, Box(MARGIN, top, CONTENT_W, bottom - top), 11))
+    if notes:
+        size = fit(notes, "regular", CONTENT_W - 0.3, notes_h, 10.5, 7.5, 0.2)
+        out.append(Text(Box(MARGIN, BODY_BOTTOM - notes_h, CONTENT_W, notes_h), tuple(notes), "regular", size,
+                        MUTED, bullet=True, gap=0.2))
+    return out
+
+
+def fits(primitives: list[Primitive]) -> bool:
+    """Whether every table among ``primitives`` ends inside its box (the one-page scorecard's check)."""
+    return all(sum(p.heights) <= p.box.h + 1e-6 for p in primitives if isinstance(p, Grid))
 
 
 def _heading(slide: Slide) -> list[Primitive]:

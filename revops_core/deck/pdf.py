@@ -7,6 +7,7 @@ the same bytes (no creation time inside).
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 from reportlab.lib.colors import HexColor
 from reportlab.lib.utils import ImageReader
@@ -15,7 +16,7 @@ from reportlab.pdfgen.canvas import Canvas
 from revops_core.deck import layout
 from revops_core.deck.images import chart_png
 from revops_core.deck.layout import CELL_PAD_X, CELL_PAD_Y, LEADING, Box, Grid, Image, Rect, Text, font_name, wrap
-from revops_core.review import Review
+from revops_core.review import Review, Slide
 
 PT = 72.0
 ASCENT = 0.92   # first baseline below the box top, in ems
@@ -23,13 +24,18 @@ ASCENT = 0.92   # first baseline below the box top, in ems
 
 def render_pdf(review: Review) -> bytes:
     """The whole review as PDF bytes, one 13.333 x 7.5 inch page per slide."""
+    return render_slides(review.slides, f"Quarterly architecture review {review.period.name}", review.footer)
+
+
+def render_slides(slides: Sequence[Slide], title: str, subject: str) -> bytes:
+    """Slides of the review's model as PDF bytes, one page each (the review, or a one-page scorecard)."""
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(layout.WIDTH * PT, layout.HEIGHT * PT), invariant=1)
-    canvas.setTitle(f"Quarterly architecture review {review.period.name}")
+    canvas.setTitle(title)
     canvas.setAuthor("AutoRevOps")
-    canvas.setSubject(review.footer)
-    total = len(review.slides)
-    for number, slide in enumerate(review.slides, start=1):
+    canvas.setSubject(subject)
+    total = len(slides)
+    for number, slide in enumerate(slides, start=1):
         for item in layout.place(slide, number, total):
             _draw(canvas, item)
         canvas.showPage()

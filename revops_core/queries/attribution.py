@@ -27,6 +27,7 @@ Indexes used: ``leads(sold_at)``, ``leads(created_at)``, ``touchpoints(lead_id, 
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -134,15 +135,13 @@ def attributed_revenue_sql(conn: Connection, start: date, end: date, scope: Scop
     l, tp = T["leads"], T["touchpoints"]  # noqa: E741
     touched = (sa.select(sa.literal(1)).select_from(tp)
                .where(tp.c.lead_id == l.c.lead_id, tp.c.ts <= l.c.sold_at).exists())
-    flag = sa.case((touched, 1), else_=0)
-    inner = (sa.select(_revenue().label("rev"), flag.label("touched"))
-             .select_from(_leads_from(scope)).where(_sold_in_window(start, end, scope)).subquery())
-    q = sa.select(
-        sa.func.coalesce(sa.func.sum(sa.case((inner.c.touched == 1, inner.c.rev), else_=0.0)), 0.0),
-        sa.func.coalesce(sa.func.sum(inner.c.touched), 0),
-        sa.func.coalesce(sa.func.sum(sa.case((inner.c.touched == 0, inner.c.rev), else_=0.0)), 0.0),
-        sa.func.coalesce(sa.func.sum(1 - inner.c.touched), 0))
-    rev, n, rev_without, n_without = conn.execute(q).one()
+    flag = sa.case((touched, 1), else_=0).label("touched")
+    # GROUP BY the flag: the EXISTS is evaluated once per lead (a subquery column referenced in
+    # four sums was inlined by PostgreSQL and evaluated four times); two rows come back.
+    q = (sa.select(flag, sa.func.sum(_revenue()), sa.func.count())
+         .select_from(_leads_from(scope)).where(_sold_in_window(start, end, scope)).group_by(flag))
+    sums = {int(t): (float(rev or 0.0), int(n)) for t, rev, n in conn.execute(q)}
+    (rev, n), (rev_without, n_without) = sums.get(1, (0.0, 0)), sums.get(0, (0.0, 0))
     return float(rev), int(n), float(rev_without), int(n_without)
 
 
@@ -275,27 +274,31 @@ def markov_transitions(conn: Connection, start: date, end: date, scope: Scope) -
     """First-order transition counts of the leads created in the window, summed in SQL.
 
     The same touches as ``markov_paths`` (a converted lead's touches up to its sale, ordered by
-    ``ts`` then channel), but each touch is paired with its neighbours by ``LAG``/``LEAD`` and
-    the pairs are counted with GROUP BY, so only (channels + 1)^2 rows leave the database
-    however many leads and paths there are. Leads with no touch are left out.
+    ``ts`` then channel), but each touch is paired with its predecessor by ``LAG`` and marked
+    last when ``LEAD`` finds none; one GROUP BY (previous channel, channel, last, converted)
+    counts them, so the touches are read and sorted once and only a few hundred rows leave the
+    database however many leads and paths there are. Each group gives the step previous ->
+    channel and, when last, also channel -> end. Leads with no touch are left out.
     """
     tp = T["touchpoints"]
     converted, joined, where = _markov_touches(start, end, scope)
     order = (tp.c.ts, tp.c.channel)
+    is_last = sa.case((sa.func.lead(tp.c.channel).over(partition_by=tp.c.lead_id, order_by=order).is_(None), 1),
+                      else_=0)
     touches = (sa.select(tp.c.channel.label("channel"), converted.label("converted"),
                          sa.func.lag(tp.c.channel).over(partition_by=tp.c.lead_id, order_by=order).label("prev"),
-                         sa.func.lead(tp.c.channel).over(partition_by=tp.c.lead_id, order_by=order).label("nxt"))
-               .select_from(joined).where(where).cte("touches"))
+                         is_last.label("last"))
+               .select_from(joined).where(where).subquery("touches"))
     t = touches.c
-    inbound = (sa.select(sa.literal(0).label("kind"), t.prev.label("origin"), t.channel.label("target"),
-                         sa.literal(0).label("converted"), sa.func.count().label("n"))
-               .group_by(t.prev, t.channel))
-    ending = (sa.select(sa.literal(1).label("kind"), t.channel.label("origin"), sa.null().label("target"),
-                        t.converted.label("converted"), sa.func.count().label("n"))
-              .where(t.nxt.is_(None)).group_by(t.channel, t.converted))
-    rows = conn.execute(sa.union_all(inbound, ending))
-    return [Transition(None if origin is None else str(origin), None if kind else str(target), bool(conv), int(n))
-            for kind, origin, target, conv, n in rows]
+    q = sa.select(t.prev, t.channel, t.last, t.converted, sa.func.count()).group_by(t.prev, t.channel, t.last,
+                                                                                   t.converted)
+    counts: Counter[tuple[str | None, str | None, bool]] = Counter()
+    for prev, channel, last, conv, n in conn.execute(q):
+        counts[(None if prev is None else str(prev), str(channel), False)] += int(n)
+        if last:
+            counts[(str(channel), None, bool(conv))] += int(n)
+    return [Transition(origin, target, conv, n) for (origin, target, conv), n in sorted(
+        counts.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "", kv[0][2]))]
 
 
 def segment_rows(conn: Connection, start: date, end: date, scope: Scope) -> list[SegmentRow]:

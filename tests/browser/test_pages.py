@@ -472,3 +472,136 @@ def test_the_backup_zip_and_a_workbook_upload_in_the_browser(writable_server: tu
         browser.close()
     assert _count(db, "SELECT count(*) FROM pipeline_snapshots") == snapshots + 1     # the append's own snapshot
     assert _count(db, "SELECT count(*) FROM dealers WHERE dealer_id = 'D-BROWSER' AND name = 'Autohaus Zoë'") == 1
+
+
+# ---- dealer-council sharing: share links and what a dealer group's browser receives -------------------
+
+def _others(db_url: str, group: str) -> list[str]:
+    """Every other dealer group's name and its dealers' names and ids (strings that must never reach
+    a browser showing ``group``'s view)."""
+    import sqlalchemy as sa
+
+    with sa.create_engine(db_url).connect() as conn:
+        rows = conn.execute(sa.text("SELECT dealer_id, name, dealer_group FROM dealers WHERE dealer_group <> :g"),
+                            {"g": group}).all()
+    return sorted({v for row in rows for v in row})
+
+
+def _frame_leaks(frames: list, others: list[str]) -> list[str]:
+    """The names among ``others`` found in any websocket frame the browser received (protobuf and
+    Arrow carry text as UTF-8; Arrow packs a column's strings with nothing between them, so a name
+    is looked for anywhere, only not as the start of a longer number: "#1" in "#11")."""
+    blob = b"\n".join(f if isinstance(f, bytes) else f.encode("utf-8") for f in frames)
+    return [name for name in others
+            if re.search(re.escape(name.encode()) + (rb"(?!\d)" if name[-1:].isdigit() else b""), blob)]
+
+
+def _pdf_text(data: bytes) -> str:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(data)
+    assert len(pdf) == 1
+    return " ".join(p.get_textpage().get_text_range() for p in pdf)
+
+
+def test_a_share_link_opens_its_view_read_only_without_sign_in(roles_server: tuple[str, str],
+                                                               sample_db_url: str) -> None:
+    """An admin makes a link on the scorecard page; a fresh browser opens it without signing in: the
+    view, no menu, no sign-in form, and nothing of another group on screen, on the websocket or in
+    the PDF it downloads; a changed token shows one message and nothing else."""
+    from playwright.sync_api import expect, sync_playwright
+
+    url, group = roles_server
+    others = _others(sample_db_url, group)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
+        admin = browser.new_page(viewport={"width": 1280, "height": 900})
+        admin.goto(f"{url}/scorecard")
+        admin.wait_for_selector("text=Sign in with the username", timeout=60_000)
+        _settle(admin)
+        _sign_in_browser(admin, "root")
+        admin.get_by_text("Share this view with a dealer group").click()
+        admin.get_by_role("combobox", name="Dealer group").click()
+        admin.get_by_role("listbox", name="Dealer group").get_by_text(group, exact=True).click()
+        create = admin.get_by_role("button", name="Create the share link")
+        expect(create).to_be_enabled(timeout=60_000)   # the choice reached the server
+        _settle(admin)
+        create.click()
+        admin.wait_for_selector("text=Share link for", timeout=60_000)
+        link = admin.inner_text('[data-testid="stCode"]').strip()
+        assert link.startswith(f"{url}/?share="), link
+
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        page = context.new_page()
+        frames: list = []
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(payload)))
+        page.goto(link)
+        _settle(page)
+        main = page.inner_text('[data-testid="stMain"]')
+        assert page.query_selector("h1").inner_text() == "Ecosystem scorecard"
+        assert f"Shared with {group}" in main
+        assert not page.query_selector('[data-testid="stSidebarNav"]') and not page.is_visible(
+            '[data-testid="stSidebar"]')
+        assert not page.get_by_label("Username").count() and not page.query_selector_all('[data-testid="stException"]')
+        assert not [n for n in others if n in main]
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download the scorecard (PDF)").click()
+        text = _pdf_text(Path(download.value.path()).read_bytes())
+        assert f"Ecosystem scorecard: {group}" in text and not [n for n in others if n in text]
+        assert _frame_leaks(frames, [group, "Peer A"]) == [group, "Peer A"]   # the table's data came this way
+        assert not _frame_leaks(frames, others)
+
+        page.goto(link[:-4])
+        _settle(page)
+        lines = [line for line in page.inner_text('[data-testid="stMain"]').splitlines() if line.strip()]
+        assert lines == ["link_off", ("This share link is not valid: it was changed, cut short or made for another "
+                                      "installation. Ask the person who shared it for a new link.")]  # icon, message
+        assert not page.query_selector("h1") and not page.is_visible('[data-testid="stSidebar"]')
+        browser.close()
+
+
+def test_a_dealer_groups_browser_receives_nothing_of_another_group(roles_server: tuple[str, str],
+                                                                    sample_db_url: str) -> None:
+    """Signed in as a dealer group: every websocket frame of its pages (scorecard at both levels, the
+    maturity matrix) and every file it downloads hold no other group's name, dealer name or id."""
+    from playwright.sync_api import sync_playwright
+
+    url, group = roles_server
+    others = _others(sample_db_url, group)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        frames: list = []
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(payload)))
+        page.goto(url)
+        page.wait_for_selector("text=Sign in with the username", timeout=60_000)
+        _settle(page)
+        _sign_in_browser(page, "group")
+        files = {}
+        for query in ("", "?eco_level=Dealer+group"):
+            page.goto(f"{url}/scorecard{query}")
+            _settle(page)
+            assert page.query_selector("h1").inner_text() == "Ecosystem scorecard"
+            for label, kind in (("PDF", "pdf"), ("CSV", "csv"), ("Excel", "xlsx")):
+                with page.expect_download() as download:
+                    page.get_by_role("button", name=f"Download the scorecard ({label})").click()
+                files[f"{query or 'dealer'} {kind}"] = Path(download.value.path()).read_bytes()
+        page.goto(f"{url}/maturity")
+        _settle(page)
+        assert not page.query_selector_all('[data-testid="stException"]')
+        browser.close()
+    assert len(frames) > 10 and not _frame_leaks(frames, others)
+    import io
+
+    import openpyxl
+
+    for name, data in files.items():
+        if name.endswith("pdf"):
+            text = _pdf_text(data)
+        elif name.endswith("xlsx"):
+            text = " ".join(str(c.value) for sheet in openpyxl.load_workbook(io.BytesIO(data))
+                            for row in sheet.iter_rows() for c in row)
+        else:
+            text = data.decode("utf-8-sig")
+        assert group in text, name
+        assert not [n for n in others if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text)], name

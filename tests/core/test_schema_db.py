@@ -174,11 +174,11 @@ def test_a_version_1_database_gets_the_audit_client_column(tmp_path: Path) -> No
             conn.execute(sa.text("INSERT INTO audit_log (at, username, action) VALUES ('2026-01-01', 'a', 'x')"))
             schema_meta.create(conn)
             conn.execute(schema_meta.insert().values(key="schema_version", value="1"))
-        assert ensure_schema(eng) == SCHEMA_VERSION == 2
+        assert ensure_schema(eng) == SCHEMA_VERSION == 3
         with eng.connect() as conn:
             assert "client" in {c["name"] for c in sa.inspect(conn).get_columns("audit_log")}
             assert conn.execute(sa.text("SELECT username, client FROM audit_log")).all() == [("a", None)]
-        assert version_rows(eng) == ["2"]
+        assert version_rows(eng) == ["3"]
         assert [i.name for i in metadata.tables["audit_log"].indexes] == ["ix_audit_log_at"]   # declared once
     finally:
         eng.dispose()
