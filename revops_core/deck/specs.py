@@ -44,20 +44,19 @@ def step_text(kind: str, amount: float) -> str:
 
 
 def waterfall_domain(w: Waterfall) -> tuple[float, float]:
-    """A money axis around the levels the bars reach, so movements stay visible beside the totals."""
+    """A zero-based money axis up to the highest level the bars reach (bars never start above 0, as
+    on the page: a cut axis exaggerates the movements)."""
     levels = [v for s in w.steps() for v in (s.start, s.end) if s.kind != "total"] + [w.opening, w.closing]
-    lo, hi = min(levels), max(levels)
-    pad = max((hi - lo) * 0.35, abs(hi) * 0.02, 1.0)
-    return max(0.0, lo - pad), hi + pad
+    return 0.0, max(max(levels) * 1.08, 1.0)
 
 
 def waterfall(w: Waterfall, title: str) -> Spec:
     """Backlog waterfall (METRICS.md "Backlog waterfall"): opening and closing as levels, each
-    movement floating from the running level; the axis starts above 0 when that shows them better."""
+    movement floating from the running level, on a zero-based axis like the page's."""
     lo, hi = waterfall_domain(w)
     values = [{"step": s.label, "order": i, "bottom": max(lo, min(s.start, s.end)), "top": max(s.start, s.end),
                "effect": KIND_WORDS[s.kind], "text": step_text(s.kind, s.amount)} for i, s in enumerate(w.steps())]
-    y_title = "US$" if lo == 0 else "US$ (axis starts above 0)"
+    y_title = "US$"
     x = {"field": "step", "type": "nominal", "sort": [v["step"] for v in values], "title": None,
          "axis": {"labelAngle": 0, "labelLimit": 150, "labelFontSize": 11, "labelExpr": "split(datum.label, ' ')"}}
     return {**_base(title, values), "encoding": {"x": x}, "layer": [
