@@ -28,10 +28,12 @@ def sidebar_filters(url: str, latest: date, segments_shown: bool = True) -> Filt
     ``segments_shown`` False (a dealer-group viewer, whose pages have no buyer segments) leaves
     the segment filter out; every segment then counts."""
     cfg = data.config()
+    lowest, highest = date(2000, 1, 1), date(latest.year + 10, 12, 31)
     with st.sidebar:
         st.subheader("Filters")
-        as_of = st.date_input("As-of date", value=latest, max_value=date(latest.year + 10, 12, 31),
-                              min_value=date(2000, 1, 1), key="as_of", bind="query-params",
+        _as_of_notice(lowest, highest, latest)
+        as_of = st.date_input("As-of date", value=latest, max_value=highest,
+                              min_value=lowest, key="as_of", bind="query-params",
                               format="YYYY-MM-DD",
                               help="Every figure is computed as of this date. Default: the latest date in the data.")
         segments = None
@@ -97,6 +99,21 @@ def link_problems(query: dict[str, list[str]], controls: list[Bound]) -> list[st
             if why:
                 problems.append(f"{control.label} = {raw!r} {why}{tail}")
     return problems
+
+
+def _as_of_notice(lowest: date, highest: date, latest: date) -> None:
+    """Say so when a link's ``as_of`` is no date or lies outside what the as-of picker takes."""
+    given = st.query_params.get("as_of")
+    if given is None:
+        return
+    try:
+        ok = lowest <= date.fromisoformat(given) <= highest
+    except ValueError:
+        ok = False
+    if not ok:
+        st.warning(f"The link's as-of date {given[:20]!r} is not a date from {lowest.isoformat()} to "
+                   f"{highest.isoformat()}; the latest date in the data, {latest.isoformat()}, is used.",
+                   icon=":material/link_off:")
 
 
 def link_notice(controls: list[Bound]) -> None:
