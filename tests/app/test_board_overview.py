@@ -135,5 +135,6 @@ def test_codes_and_dates_read_as_words(open_page, sample_engine) -> None:
 def test_an_impossible_as_of_in_a_link_is_named_and_the_latest_date_used(open_page) -> None:  # noqa: ANN001
     at = open_page(query={"as_of": "9999-12-31"})
     assert not at.exception
-    assert any("The link's as-of date '9999-12-31' is not a date from 2000-01-01" in w.value for w in at.sidebar.warning)
+    assert any("The link's as-of date '9999-12-31' is not a date from 2000-01-01" in w.value
+               for w in at.sidebar.warning)
     assert at.metric   # the board still shows, as of the latest date
