@@ -84,14 +84,6 @@ def eco_margin_ttm(conn: Connection, as_of: date, scope: Scope) -> float:
     return float(conn.execute(q).scalar_one())
 
 
-def program_revenue_ttm(conn: Connection, as_of: date, scope: Scope) -> float:
-    """Revenue with an ``award_id`` in TTM months (``program_revenue_ttm``), within the scope."""
-    r = T["revenue"]
-    q = sa.select(_sum(r.c.amount)).where(r.c.award_id.is_not(None), month_in_ttm(r.c.period, as_of),
-                                          account_in_scope(r.c.account_id, scope))
-    return float(conn.execute(q).scalar_one())
-
-
 @dataclass(frozen=True)
 class OemRow:
     account_id: str
@@ -146,7 +138,7 @@ def mix_totals(conn: Connection, as_of: date, scope: Scope) -> MixTotals:
     """Total backlog at D and a year before, and program revenue in TTM, within the scope."""
     return MixTotals(qb.backlog_total(conn, as_of, scope),
                      qb.backlog_total(conn, windows.minus_years(as_of), scope),
-                     program_revenue_ttm(conn, as_of, scope))
+                     qb.revenue_ttm(conn, as_of, scope).program)   # the board's own program revenue
 
 
 def ev_program_revenue(conn: Connection, ends: Sequence[date], scope: Scope) -> list[tuple[float, float]]:
