@@ -206,6 +206,20 @@ reviews = sa.Table(
     sa.Column("updated_at", sa.DateTime, nullable=False),
 )
 
+# Share links of the ecosystem scorecard (``revops_core.sharing``): one dealer group, one view (JSON),
+# an expiry, revocable. A new table, not a migration: ensure_schema's create_all adds it.
+share_links = sa.Table(
+    "share_links", metadata,
+    sa.Column("link_id", sa.String(40), primary_key=True),
+    sa.Column("dealer_group", sa.String(200), nullable=False),
+    sa.Column("view_params", sa.Text, nullable=False),
+    sa.Column("created_by", sa.String(120), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Column("revoked_at", sa.DateTime, nullable=True),
+    sa.Column("revoked_by", sa.String(120), nullable=True),
+)
+
 
 _sequence_defaults(list(metadata.tables.values()))
 
@@ -221,19 +235,6 @@ def _foreign_keys_checked_at_load_end() -> None:
 
 _foreign_keys_checked_at_load_end()
 
-# Share links of the ecosystem scorecard (``revops_core.sharing``): one dealer group, one view (JSON),
-# an expiry, revocable. A new table, not a migration: ensure_schema's create_all adds it.
-share_links = sa.Table(
-    "share_links", metadata,
-    sa.Column("link_id", sa.String(40), primary_key=True),
-    sa.Column("dealer_group", sa.String(200), nullable=False),
-    sa.Column("view_params", sa.Text, nullable=False),
-    sa.Column("created_by", sa.String(120), nullable=False),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("expires_at", sa.DateTime, nullable=False),
-    sa.Column("revoked_at", sa.DateTime, nullable=True),
-    sa.Column("revoked_by", sa.String(120), nullable=True),
-)
 
 
 def _v1_audit_client(conn: Connection) -> None:
