@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "deck": ("deck", "write the quarterly architecture review of a quarter as a PowerPoint or PDF file"),
     "users": ("users", "add, list or remove the users of config/users.yaml (passwords from standard input)"),
     "burst-scorecards": ("burst", "write one scorecard PDF per dealer group, each under its scope; --send mails them"),
+    "summaries": ("summaries", "show the summary tables the ecosystem pages read as JSON; --rebuild rebuilds them"),
 }
 
 

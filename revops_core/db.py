@@ -71,6 +71,7 @@ def make_engine(url: str | None = None, *, create: bool = True) -> Engine:
         return _sqlite_engine(parsed, create)
     if parsed.get_backend_name() == "duckdb":
         return _duckdb_engine(parsed, create)
+    _check_host(parsed)
     engine = _create_engine(parsed, pool_pre_ping=True, connect_args=_connect_args(parsed))
     if engine.dialect.name == "postgresql":
         sa.event.listen(engine, "connect", _pg_session(_checked_work_mem()))
@@ -83,6 +84,16 @@ def _parse(url: str) -> sa.engine.URL:
     except (sa.exc.ArgumentError, ValueError) as exc:
         raise DatabaseProblem(f"{redact(url)!r} is not a database URL ({exc}); use e.g. sqlite:///data/autorevops.db "
                               "or postgresql://user@host:5432/db") from None
+
+
+def _check_host(url: sa.engine.URL) -> None:
+    """A host name that cannot be a DNS name (``postgresql://./db``: an empty label) is bad input,
+    not an unexpected error when the driver resolves it."""
+    for host in (url.host or "").split(","):
+        try:
+            host.encode("idna")
+        except UnicodeError:
+            raise DatabaseProblem(f"{host!r} in {redact(str(url))!r} is not a host name; check --db") from None
 
 
 def _create_engine(url: sa.engine.URL, **kwargs: object) -> Engine:

@@ -52,6 +52,11 @@ def date(value: _date | datetime | None) -> str:
     return DASH if value is None else f"{value.day} {value:%b %Y}"
 
 
+def moment(value: datetime | None) -> str:
+    """A date and time to the minute: 31 Oct 2026, 17:05 ("—" when missing)."""
+    return DASH if value is None else f"{date(value)}, {value:%H:%M}"
+
+
 def month(value: _date | datetime | None) -> str:
     """A month: Oct 2026 ("—" when missing)."""
     return DASH if value is None else value.strftime(MONTH_FORMAT)

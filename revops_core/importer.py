@@ -75,9 +75,9 @@ from revops_core.contract import (DATASET_BY_NAME, DATASETS, DEFAULT_MAX_AMOUNT,
                                   Column, Dataset, NotBefore, RowRule, load_order)
 from revops_core.db import sqlite_path
 from revops_core.errors import ImportRejected
-from revops_core.loader import (DanglingRows, bulk_transaction, check_mode, clear_tables, finish_load, insert_frame,
-                                insert_records, refresh_statistics, reset_sequences, start_load)
-from revops_core.schema import TABLES, bump_data_version, ensure_schema, stored_version
+from revops_core.loader import (DanglingRows, bulk_transaction, check_mode, clear_tables, data_loaded, finish_load,
+                                insert_frame, insert_records, refresh_statistics, reset_sequences, start_load)
+from revops_core.schema import TABLES, ensure_schema, stored_version
 
 log = logging.getLogger(__name__)
 
@@ -1232,7 +1232,7 @@ def _write_pass(conn: Connection, folder: Path, settings: _Settings, taken_at: d
         clear_tables(conn, backup.backup_tables())
         run = _backup_pass(folder, settings, conn)
         reset_sequences(conn, backup.backup_tables())
-        bump_data_version(conn)
+        data_loaded(conn)
     else:
         start_load(conn, settings.mode)
         run = _plain_pass(folder, settings, _DatabaseKeys(conn) if settings.mode == "append" else None, conn)

@@ -222,9 +222,19 @@ def start_load(conn: Connection, mode: str) -> None:
 
 
 def finish_load(conn: Connection, source: str, taken_at: datetime) -> None:
-    """End a load inside the caller's transaction: snapshot the open pipeline, advance the data version."""
+    """End a load inside the caller's transaction: snapshot the open pipeline, then ``data_loaded``."""
     take_snapshot(conn, source, taken_at)
-    bump_data_version(conn)
+    data_loaded(conn)
+
+
+def data_loaded(conn: Connection) -> str:
+    """After the datasets changed, inside the same transaction: advance the data version and
+    rebuild the summary tables at it (``revops_core.summaries``). Returns the new version."""
+    from revops_core import summaries
+
+    version = bump_data_version(conn)
+    summaries.refresh(conn, version)
+    return version
 
 
 def write_datasets(engine: Engine, frames: Mapping[str, pd.DataFrame], mode: str = "replace",

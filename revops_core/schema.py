@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.compiler import compiles
 
-from revops_core.contract import DATASETS, Column, Dataset
+from revops_core.contract import DATASETS, PARTIES, Column, Dataset
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 metadata = sa.MetaData()
 
 _TYPES: dict[str, Callable[[], sa.types.TypeEngine]] = {
@@ -194,6 +195,7 @@ audit_log = sa.Table(
     sa.Column("detail", sa.Text, nullable=True),
     sa.Column("client", sa.String(64), nullable=True),   # the client address, when known
     sa.Index("ix_audit_log_at", "at"),
+    sa.Index("ix_audit_log_username_action", "username", "action"),   # the session check's look-up
 )
 # The quarterly review's editable text (a comment per slide, next quarter's priorities), per quarter.
 # A new table, not a migration: ensure_schema's create_all adds it to an existing database.
@@ -220,6 +222,57 @@ share_links = sa.Table(
     sa.Column("revoked_by", sa.String(120), nullable=True),
 )
 
+
+# ---- summary tables (revops_core.summaries): derived from the datasets, rebuilt in SQL by every
+# load inside the load's transaction, and read only while ``summary_state`` records the current
+# data version (otherwise the queries read the datasets themselves). New tables, created by
+# ``create_all``; migration 3 -> 4 fills them on an existing database.
+summary_state = sa.Table(
+    "summary_state", metadata,
+    sa.Column("name", sa.String(60), primary_key=True),
+    sa.Column("data_version", sa.String(40), nullable=False),
+    sa.Column("params", sa.String(200), nullable=False),      # e.g. "half_life_days=7.0"; "" when none
+    sa.Column("refreshed_at", sa.DateTime, nullable=False),
+    sa.Column("row_count", sa.Integer, nullable=False),
+    sa.Column("seconds", sa.Float, nullable=False),            # how long the rebuild took
+)
+# One row per sold lead: what its touches up to the sale say (first party, parties seen, count).
+sold_lead_facts = sa.Table(
+    "sold_lead_facts", metadata,
+    sa.Column("lead_id", sa.String(200), primary_key=True),
+    sa.Column("first_party", sa.String(20), nullable=True),    # None: no touch up to the sale
+    sa.Column("touches", sa.Integer, nullable=False),
+    *(sa.Column(f"touched_{party.lower()}", sa.Integer, nullable=False) for party in PARTIES),
+)
+# First-order Markov transition counts of the leads created in a month (its first day), per dealer
+# group x region.
+markov_transition_months = sa.Table(
+    "markov_transition_months", metadata,
+    sa.Column("month", sa.Date, nullable=False),
+    sa.Column("dealer_group", sa.String(200), nullable=False),
+    sa.Column("region", sa.String(200), nullable=False),
+    sa.Column("prev", sa.String(200), nullable=True),           # None: the path's first touch
+    sa.Column("channel", sa.String(200), nullable=False),
+    sa.Column("is_last", sa.Integer, nullable=False),
+    sa.Column("converted", sa.Integer, nullable=False),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Index("ix_markov_transition_months_month", "month").ddl_if(callable_=_not_on_duckdb),
+)
+# Heuristic-model credits of the leads sold in a month (its first day), per dealer group x region x channel.
+credit_months = sa.Table(
+    "credit_months", metadata,
+    sa.Column("month", sa.Date, nullable=False),
+    sa.Column("dealer_group", sa.String(200), nullable=False),
+    sa.Column("region", sa.String(200), nullable=False),
+    sa.Column("channel", sa.String(200), nullable=False),
+    sa.Column("first_touch", sa.Float, nullable=True),
+    sa.Column("last_touch", sa.Float, nullable=True),
+    sa.Column("linear", sa.Float, nullable=True),
+    sa.Column("position_based", sa.Float, nullable=True),
+    sa.Column("time_decay", sa.Float, nullable=True),           # None where the database lacks power()
+    sa.Index("ix_credit_months_month", "month").ddl_if(callable_=_not_on_duckdb),
+)
+SUMMARY_TABLES = (sold_lead_facts, markov_transition_months, credit_months)
 
 _sequence_defaults(list(metadata.tables.values()))
 
@@ -251,8 +304,18 @@ def _v2_no_duplicate_touch_index(conn: Connection) -> None:
     conn.execute(sa.text("DROP INDEX IF EXISTS ix_touchpoints_lead_id_ts"))
 
 
+def _v3_summaries(conn: Connection) -> None:
+    """Version 3 -> 4: index the audit log by (username, action), which the signed-session check reads
+    on every rerun, and fill the summary tables (``create_all`` made them empty) from the data held."""
+    conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_audit_log_username_action ON audit_log (username, action)"))
+    from revops_core import summaries  # imports the queries, which import this module
+
+    summaries.refresh(conn, data_version(conn))
+
+
 # Ordered migration steps: MIGRATIONS[v] brings a database at version v to v + 1.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_audit_client, 2: _v2_no_duplicate_touch_index}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_audit_client, 2: _v2_no_duplicate_touch_index,
+                                                       3: _v3_summaries}
 
 
 def stored_version(conn: Connection) -> int | None:
@@ -287,11 +350,25 @@ def data_version(conn: Connection) -> str:
 
 
 def bump_data_version(conn: Connection) -> str:
-    """Advance the data version inside the caller's transaction."""
-    current = conn.execute(sa.select(schema_meta.c.value).where(schema_meta.c.key == "data_version")).scalar()
-    new = str(int(current or "0") + 1)
-    if current is None:  # not by an UPDATE's rowcount, which DuckDB's driver does not report
-        conn.execute(schema_meta.insert().values(key="data_version", value=new))
-    else:
-        conn.execute(schema_meta.update().where(schema_meta.c.key == "data_version").values(value=new))
+    """Advance the data version inside the caller's transaction, and record when (``data_changed_at``)."""
+    new = str(int(_meta(conn, "data_version") or "0") + 1)
+    _set_meta(conn, "data_version", new)
+    _set_meta(conn, "data_changed_at", datetime.now().isoformat(timespec="seconds"))
     return new
+
+
+def data_changed_at(conn: Connection) -> datetime | None:
+    """When the data last changed (a load, a restore, a saved assessment), or None if never recorded."""
+    value = _meta(conn, "data_changed_at")
+    return datetime.fromisoformat(value) if value else None
+
+
+def _meta(conn: Connection, key: str) -> str | None:
+    return conn.execute(sa.select(schema_meta.c.value).where(schema_meta.c.key == key)).scalar()
+
+
+def _set_meta(conn: Connection, key: str, value: str) -> None:
+    if _meta(conn, key) is None:  # not by an UPDATE's rowcount, which DuckDB's driver does not report
+        conn.execute(schema_meta.insert().values(key=key, value=value))
+    else:
+        conn.execute(schema_meta.update().where(schema_meta.c.key == key).values(value=value))

@@ -68,6 +68,22 @@ def month_end(d: date) -> date:
     return add_months(d, 1) - timedelta(days=1)
 
 
+def split_months(start: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """``[start, end]`` (both inclusive) as its whole calendar months and the days outside them.
+
+    Returns ``((first day of the first whole month, last day of the last one) or None, the
+    remaining edge windows in order)``. The parts cover every day of the window exactly once, so
+    a sum over the window is the sum over the parts (monthly summaries plus the edge days).
+    """
+    first = start if start.day == 1 else add_months(start.replace(day=1), 1)
+    last = end if end == month_end(end) else end.replace(day=1) - timedelta(days=1)
+    if first > last:
+        return None, [(start, end)] if start <= end else []
+    edges = [(start, first - timedelta(days=1))] if start < first else []
+    edges += [(last + timedelta(days=1), end)] if last < end else []
+    return (first, last), edges
+
+
 def ttm_months(as_of: date) -> tuple[str, str]:
     """First and last ``YYYY-MM`` whose first day lies in TTM (inclusive bounds, 12 months)."""
     start = minus_years(as_of)

@@ -20,7 +20,7 @@ from revops_core.config import AppConfig, config_dir, load_config
 from revops_core.db import DEFAULT_SQLITE_PATH, make_engine, resolve_url
 from revops_core.loader import write_datasets
 from revops_core.queries.common import EVERYTHING, Scope, latest_activity_date
-from revops_core.schema import data_version, ensure_schema
+from revops_core.schema import data_changed_at, data_version, ensure_schema
 from revops_core.windows import previous_quarter_ends
 
 
@@ -288,3 +288,28 @@ def product_counts(url: str, version: str) -> dict[str, int]:
 
     with engine(url).connect() as conn:
         return table_counts(conn)
+
+
+@st.cache_data(show_spinner=False)
+def changed_at(url: str, version: str):  # noqa: ANN201 - datetime | None
+    """When the data last changed (shown as "Data refreshed" in the sidebar)."""
+    with engine(url).connect() as conn:
+        return data_changed_at(conn)
+
+
+@st.cache_data(show_spinner=False)
+def summary_tables(url: str, version: str):  # noqa: ANN201 - list[summaries.SummaryInfo]
+    """The summary tables' state (rows, when and how long each rebuild took, current or not)."""
+    from revops_core import summaries
+
+    with engine(url).connect() as conn:
+        return summaries.summary_info(conn)
+
+
+def rebuild_summaries(url: str) -> None:
+    """Rebuild the summary tables from the datasets (advances the data version)."""
+    from revops_core.loader import data_loaded
+
+    with engine(url).begin() as conn:
+        data_loaded(conn)
+    st.cache_data.clear()

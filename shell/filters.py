@@ -6,6 +6,7 @@ from datetime import date
 
 import streamlit as st
 
+from revops_core import formatting
 from revops_core.contract import SEGMENTS
 from shell import data
 
@@ -41,7 +42,13 @@ def sidebar_filters(url: str, latest: date, segments_shown: bool = True) -> Filt
             segments = st.multiselect("Segments", options=list(SEGMENTS), default=list(SEGMENTS),
                                       format_func=lambda s: cfg.label("segments", s), key="segments",
                                       bind="query-params", help="Buyer segments shown on segment views.")
-    drawn = Filters(url, data.current_version(url), as_of or latest, latest,
+    version = data.current_version(url)
+    refreshed = data.changed_at(url, version)
+    if refreshed is not None:
+        st.sidebar.caption(f"Data refreshed {formatting.moment(refreshed)}",
+                           help="When the data last changed: the last import, restore or sample load. "
+                                "Every page reads the data as of then.")
+    drawn = Filters(url, version, as_of or latest, latest,
                     tuple(s for s in SEGMENTS if s in (segments or SEGMENTS)))
     st.session_state[_KEY] = drawn
     return drawn

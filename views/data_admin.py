@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from revops_core import mapping
+from revops_core import formatting, mapping
 from revops_core import uploads as staging
 from revops_core.contract import DATASET_BY_NAME, Column
 from revops_core.db import redact
@@ -43,6 +43,34 @@ def _datasets(url: str) -> None:
     with st.expander("The product's own tables (kept in a backup too)"):
         counts = data.product_counts(url, version)
         tables.show(pd.DataFrame({"Table": list(counts), "Rows": list(counts.values())}), hide_index=True)
+
+
+SUMMARY_TEXT = {"sold_lead_facts": "Each sold lead's touches up to the sale (scorecard, attribution)",
+                "markov_transition_months": "Markov transition counts per month, dealer group and region",
+                "credit_months": "Heuristic attribution credits per month, dealer group, region and channel"}
+
+
+def _summaries(url: str) -> None:
+    """The summary tables every import rebuilds, and a rebuild for data written another way."""
+    version = data.current_version(url)
+    infos = data.summary_tables(url, version)
+    with st.expander("Summary tables (rebuilt by every import)"):
+        st.write("The ecosystem pages read these instead of every touchpoint. Each import, restore and "
+                 "sample load rebuilds them in the same transaction; a table that is not current is "
+                 "ignored and the pages read the datasets directly (same figures, slower).")
+        if infos:
+            rows = [{"Table": i.name, "Holds": SUMMARY_TEXT.get(i.name, "—"), "Rows": i.rows,
+                     "Rebuilt": formatting.moment(i.refreshed_at), "Rebuild took (s)": round(i.seconds, 2),
+                     "Current": "yes" if i.current else "no"} for i in infos]
+            tables.show(pd.DataFrame(rows), hide_index=True, width="stretch",
+                        column_config={"Rows": st.column_config.NumberColumn(format="localized")})
+        else:
+            st.info("No summary tables yet: the next import builds them, or rebuild them now.")
+        if st.button("Rebuild the summary tables", key="data_summaries"):
+            with st.spinner("Rebuilding the summary tables…"):
+                data.rebuild_summaries(url)
+            st.session_state["data_done"] = ("Summary tables rebuilt.", [])
+            st.rerun()
 
 
 # ---- import -----------------------------------------------------------------------------------------
@@ -325,6 +353,7 @@ st.caption(f"Database: `{redact(url)}`")
 _show_done()
 st.subheader("Datasets")
 _datasets(url)
+_summaries(url)
 presets, preset_problems = data.presets()
 for preset_problem in preset_problems:
     st.warning(preset_problem)

@@ -38,7 +38,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.expression import ColumnElement
 
 from revops_core.attribution import SoldPath, Touch, Transition
-from revops_core.queries.common import T, Scope, days_between, dealer_in_scope
+from revops_core import windows
+from revops_core.queries.common import T, Scope, days_between, dealer_in_scope, month_of
+from revops_core.queries.summary_state import summary_current, summary_params
+from revops_core.schema import credit_months, markov_transition_months, sold_lead_facts
 
 PATH_SEPARATOR = "\x1f"
 """Joins channels into one path string in SQL (ASCII unit separator: never part of a channel name)."""
@@ -130,19 +133,31 @@ def attributed_revenue_sql(conn: Connection, start: date, end: date, scope: Scop
     """(attributed revenue, sold leads with a touch, revenue of sold leads without one, their count).
 
     Sold leads with ``sold_at`` in the window; "with a touch" = at least one touchpoint with
-    ``ts <= sold_at`` (METRICS.md "Attribution").
+    ``ts <= sold_at`` (METRICS.md "Attribution"), read from ``sold_lead_facts`` when it is current.
     """
-    l, tp = T["leads"], T["touchpoints"]  # noqa: E741
-    touched = (sa.select(sa.literal(1)).select_from(tp)
-               .where(tp.c.lead_id == l.c.lead_id, tp.c.ts <= l.c.sold_at).exists())
+    l = T["leads"]  # noqa: E741
+    touched, source = _touched_before_sale(conn, _leads_from(scope))
     flag = sa.case((touched, 1), else_=0).label("touched")
     # GROUP BY the flag: the EXISTS is evaluated once per lead (a subquery column referenced in
     # four sums was inlined by PostgreSQL and evaluated four times); two rows come back.
     q = (sa.select(flag, sa.func.sum(_revenue()), sa.func.count())
-         .select_from(_leads_from(scope)).where(_sold_in_window(start, end, scope)).group_by(flag))
+         .select_from(source).where(_sold_in_window(start, end, scope)).group_by(flag))
     sums = {int(t): (float(rev or 0.0), int(n)) for t, rev, n in conn.execute(q)}
     (rev, n), (rev_without, n_without) = sums.get(1, (0.0, 0)), sums.get(0, (0.0, 0))
     return float(rev), int(n), float(rev_without), int(n_without)
+
+
+def _touched_before_sale(conn: Connection, source: sa.FromClause) -> tuple[ColumnElement[bool], sa.FromClause]:
+    """(a sold lead has a touch up to its sale, ``source`` with what that condition reads).
+
+    From ``sold_lead_facts`` (joined on the lead) when it is current, else an ``EXISTS`` on the
+    touchpoints. The condition is only meaningful for sold leads."""
+    l, tp, f = T["leads"], T["touchpoints"], sold_lead_facts  # noqa: E741
+    if summary_current(conn, f):
+        return f.c.touches > 0, source.outerjoin(f, f.c.lead_id == l.c.lead_id)
+    exists = (sa.select(sa.literal(1)).select_from(tp)
+              .where(tp.c.lead_id == l.c.lead_id, tp.c.ts <= l.c.sold_at).exists())
+    return exists, source
 
 
 def heuristic_credits_sql(conn: Connection, start: date, end: date, half_life_days: float, scope: Scope,
@@ -162,24 +177,66 @@ def heuristic_credits_sql(conn: Connection, start: date, end: date, half_life_da
 
     ``time_decay_in_sql`` None = use SQL when ``has_power``; False leaves time decay out.
     A channel that a model gives no weight (e.g. never first) is absent from that model.
+    When ``credit_months`` (the same sums per month x dealer group x region x channel) is current
+    and, for time decay, was built with this half-life, the window's whole months are read from it
+    and only the days outside them from the touches.
     """
     if time_decay_in_sql is None:
         time_decay_in_sql = has_power(conn)
+    models = HEURISTIC_SQL_MODELS if time_decay_in_sql else HEURISTIC_SQL_MODELS[:-1]
+    built = summary_params(conn, credit_months)
+    months, edges = windows.split_months(start, end)
+    if built is None or months is None or (time_decay_in_sql and built != half_life_params(half_life_days)):
+        months, edges = None, [(start, end)]
+    queries = [credit_sums_query(_sold_touches_from(scope), _sold_in_window(lo, hi, scope), half_life_days,
+                                 time_decay_in_sql) for lo, hi in edges]
+    if months is not None:
+        c = credit_months.c
+        queries.append(sa.select(c.channel, *(sa.func.sum(c[m]).label(m) for m in models))
+                       .where(c.month >= months[0], c.month <= months[1], dealer_in_scope(scope, credit_months))
+                       .group_by(c.channel))
+    credits: dict[str, dict[str, float]] = {model: {} for model in models}
+    for q in queries:
+        for row in conn.execute(q).mappings():
+            for model in models:
+                value = row[model]
+                if value is not None:
+                    channel = str(row["channel"])
+                    credits[model][channel] = credits[model].get(channel, 0.0) + float(value)
+    return HeuristicSums(credits, time_decay_in_sql)
+
+
+HEURISTIC_SQL_MODELS = ("first_touch", "last_touch", "linear", "position_based", "time_decay")
+"""The models ``credit_sums_query`` sums, time decay last (left out without ``power()``)."""
+
+
+def half_life_params(half_life_days: float) -> str:
+    """How ``summary_state`` records the half-life ``credit_months`` was built with."""
+    return f"half_life_days={float(half_life_days)!r}"
+
+
+def credit_sums_query(source: sa.FromClause, where: ColumnElement[bool], half_life_days: float,
+                      time_decay: bool, keys: tuple[sa.ColumnElement, ...] = ()) -> sa.Select:
+    """The heuristic credits per ``keys`` x channel of the sold leads' touches in ``source``
+    (leads joined to their touches up to the sale) under ``where`` (see ``heuristic_credits_sql``).
+    Each key must be constant per lead (e.g. the sale's day, the dealer's group)."""
     l, tp = T["leads"], T["touchpoints"]  # noqa: E741
     lead = l.c.lead_id
     days = days_between(tp.c.ts, l.c.sold_at)
     ranked = (sa.select(
+        *(k.label(f"k{i}") for i, k in enumerate(keys)),
         lead.label("lead_id"), tp.c.channel.label("channel"), _revenue().label("rev"), days.label("days"),
         sa.func.row_number().over(partition_by=lead, order_by=(tp.c.ts, tp.c.channel)).label("rn"),
         sa.func.count().over(partition_by=lead).label("cnt"),
         sa.func.min(days).over(partition_by=lead).label("newest"))
-        .select_from(_sold_touches_from(scope)).where(_sold_in_window(start, end, scope)).subquery("ranked"))
+        .select_from(source).where(where).subquery("ranked"))
     r = ranked.c
+    key_cols = [r[f"k{i}"] for i in range(len(keys))]
     position = sa.case((r.cnt == 1, sa.literal(1.0)), (r.cnt == 2, sa.literal(0.5)),
                        (sa.or_(r.rn == 1, r.rn == r.cnt), sa.literal(0.4)),
                        else_=sa.literal(0.2) / sa.cast(r.cnt - 2, sa.Float))
-    cols = [r.channel, r.rev, r.rn, r.cnt, position.label("pos")]
-    if time_decay_in_sql:
+    cols = [*key_cols, r.channel, r.rev, r.rn, r.cnt, position.label("pos")]
+    if time_decay:
         weight = sa.func.power(sa.literal(2.0), (r.newest - r.days) / sa.literal(float(half_life_days)))
         cols += [weight.label("w"), sa.func.sum(weight).over(partition_by=r.lead_id).label("wsum")]
     weighted = sa.select(*cols).subquery("weighted")
@@ -190,16 +247,10 @@ def heuristic_credits_sql(conn: Connection, start: date, end: date, half_life_da
         "linear": sa.func.sum(w.rev / sa.cast(w.cnt, sa.Float)),
         "position_based": sa.func.sum(w.rev * w.pos),
     }
-    if time_decay_in_sql:
+    if time_decay:
         sums["time_decay"] = sa.func.sum(w.rev * w.w / w.wsum)
-    q = sa.select(w.channel, *(expr.label(model) for model, expr in sums.items())).group_by(w.channel)
-    credits: dict[str, dict[str, float]] = {model: {} for model in sums}
-    for row in conn.execute(q).mappings():
-        for model in sums:
-            value = row[model]
-            if value is not None:
-                credits[model][str(row["channel"])] = float(value)
-    return HeuristicSums(credits, time_decay_in_sql)
+    group = [*(w[f"k{i}"] for i in range(len(keys))), w.channel]
+    return sa.select(*group, *(expr.label(model) for model, expr in sums.items())).group_by(*group)
 
 
 def iter_sold_paths(conn: Connection, start: date, end: date, scope: Scope,
@@ -229,15 +280,18 @@ def iter_sold_paths(conn: Connection, start: date, end: date, scope: Scope,
         yield SoldPath(revenue, tuple(touches))
 
 
-def _markov_touches(start: date, end: date,
-                    scope: Scope) -> tuple[sa.ColumnElement, sa.FromClause, ColumnElement[bool]]:
-    """The touches the Markov chain reads: of leads created in the window, a converted lead's
-    touches up to its sale. Returns (converted flag 1/0, leads joined to touchpoints, WHERE)."""
-    l, tp = T["leads"], T["touchpoints"]  # noqa: E741
+def _markov_touches(start: date | None, end: date | None, scope: Scope,
+                    with_dealers: bool = False) -> tuple[sa.ColumnElement, sa.FromClause, ColumnElement[bool]]:
+    """The touches the Markov chain reads: of leads created in the window (every lead when
+    ``start`` is None), a converted lead's touches up to its sale.
+    Returns (converted flag 1/0, leads joined to touchpoints, WHERE)."""
+    l, tp, d = T["leads"], T["touchpoints"], T["dealers"]  # noqa: E741
     converted = sa.case((l.c.sold_at.is_not(None), 1), else_=0)
     counts_touch = sa.or_(l.c.sold_at.is_(None), tp.c.ts <= l.c.sold_at)
-    joined = _leads_from(scope).join(tp, tp.c.lead_id == l.c.lead_id)
-    return converted, joined, sa.and_(in_window(l.c.created_at, start, end), counts_touch, _scope_where(scope))
+    leads = l.join(d, l.c.dealer_id == d.c.dealer_id) if with_dealers else _leads_from(scope)
+    joined = leads.join(tp, tp.c.lead_id == l.c.lead_id)
+    window = sa.true() if start is None or end is None else in_window(l.c.created_at, start, end)
+    return converted, joined, sa.and_(window, counts_touch, _scope_where(scope))
 
 
 def markov_paths(conn: Connection, start: date, end: date, scope: Scope) -> list[MarkovPathRow]:
@@ -279,38 +333,59 @@ def markov_transitions(conn: Connection, start: date, end: date, scope: Scope) -
     counts them, so the touches are read and sorted once and only a few hundred rows leave the
     database however many leads and paths there are. Each group gives the step previous ->
     channel and, when last, also channel -> end. Leads with no touch are left out.
+    When ``markov_transition_months`` is current, the window's whole months are summed from it
+    and only the days outside them are counted from the touches.
     """
-    tp = T["touchpoints"]
-    converted, joined, where = _markov_touches(start, end, scope)
+    months, edges = windows.split_months(start, end)
+    if months is None or not summary_current(conn, markov_transition_months):
+        months, edges = None, [(start, end)]
+    queries = [transition_counts_query(lo, hi, scope) for lo, hi in edges]
+    if months is not None:
+        m = markov_transition_months.c
+        queries.append(sa.select(m.prev, m.channel, m.is_last, m.converted, sa.func.sum(m.n))
+                       .where(m.month >= months[0], m.month <= months[1],
+                              dealer_in_scope(scope, markov_transition_months))
+                       .group_by(m.prev, m.channel, m.is_last, m.converted))
+    counts: Counter[tuple[str | None, str | None, bool]] = Counter()
+    for q in queries:
+        for prev, channel, last, conv, n in conn.execute(q):
+            counts[(None if prev is None else str(prev), str(channel), False)] += int(n)
+            if last:
+                counts[(str(channel), None, bool(conv))] += int(n)
+    return [Transition(origin, target, conv, n) for (origin, target, conv), n in sorted(
+        counts.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "", kv[0][2]))]
+
+
+def transition_counts_query(start: date | None, end: date | None, scope: Scope,
+                            by_month: bool = False) -> sa.Select:
+    """(previous channel, channel, last, converted, count) of the window's Markov touches;
+    ``by_month`` (every lead, whole ecosystem) adds the creation month, dealer group and region in
+    front, the rows of ``markov_transition_months``."""
+    l, tp, d = T["leads"], T["touchpoints"], T["dealers"]  # noqa: E741
+    converted, joined, where = _markov_touches(start, end, scope, with_dealers=by_month)
+    keys = (month_of(l.c.created_at), d.c.dealer_group, d.c.region) if by_month else ()
     order = (tp.c.ts, tp.c.channel)
     is_last = sa.case((sa.func.lead(tp.c.channel).over(partition_by=tp.c.lead_id, order_by=order).is_(None), 1),
                       else_=0)
-    touches = (sa.select(tp.c.channel.label("channel"), converted.label("converted"),
+    touches = (sa.select(*(k.label(f"k{i}") for i, k in enumerate(keys)),
+                         tp.c.channel.label("channel"), converted.label("converted"),
                          sa.func.lag(tp.c.channel).over(partition_by=tp.c.lead_id, order_by=order).label("prev"),
                          is_last.label("last"))
                .select_from(joined).where(where).subquery("touches"))
     t = touches.c
-    q = sa.select(t.prev, t.channel, t.last, t.converted, sa.func.count()).group_by(t.prev, t.channel, t.last,
-                                                                                   t.converted)
-    counts: Counter[tuple[str | None, str | None, bool]] = Counter()
-    for prev, channel, last, conv, n in conn.execute(q):
-        counts[(None if prev is None else str(prev), str(channel), False)] += int(n)
-        if last:
-            counts[(str(channel), None, bool(conv))] += int(n)
-    return [Transition(origin, target, conv, n) for (origin, target, conv), n in sorted(
-        counts.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "", kv[0][2]))]
+    group = [*(t[f"k{i}"] for i in range(len(keys))), t.prev, t.channel, t.last, t.converted]
+    return sa.select(*group, sa.func.count()).group_by(*group)
 
 
 def segment_rows(conn: Connection, start: date, end: date, scope: Scope) -> list[SegmentRow]:
     """Attributed revenue and sales (sold in the window, touched up to the sale) and leads
     created in the window, per journey x region x dealer group (two GROUP BY queries)."""
-    l, tp, d = T["leads"], T["touchpoints"], T["dealers"]  # noqa: E741
+    l, d = T["leads"], T["dealers"]  # noqa: E741
     keys = (l.c.journey, d.c.region, d.c.dealer_group)
     joined = l.join(d, l.c.dealer_id == d.c.dealer_id)
-    touched = (sa.select(sa.literal(1)).select_from(tp)
-               .where(tp.c.lead_id == l.c.lead_id, tp.c.ts <= l.c.sold_at).exists())
+    touched, sold_from = _touched_before_sale(conn, joined)
     sold_q = (sa.select(*keys, sa.func.coalesce(sa.func.sum(_revenue()), 0.0), sa.func.count())
-              .select_from(joined).where(_sold_in_window(start, end, scope), touched).group_by(*keys))
+              .select_from(sold_from).where(_sold_in_window(start, end, scope), touched).group_by(*keys))
     lead_q = (sa.select(*keys, sa.func.count()).select_from(joined)
               .where(in_window(l.c.created_at, start, end), _scope_where(scope)).group_by(*keys))
     sold: dict[tuple[str, str, str], tuple[float, int]] = {

@@ -124,6 +124,23 @@ def _days_between_sqlite(element: days_between, compiler: object, **kw: object) 
             f"julianday({compiler.process(start, **kw)}))")  # type: ignore[attr-defined]
 
 
+class month_of(FunctionElement):  # noqa: N801 - SQL function naming
+    """The first day of a timestamp's month (SQLite: ``date(ts, 'start of month')``, its ISO text)."""
+
+    type = sa.Date()
+    inherit_cache = True
+
+
+@compiles(month_of)
+def _month_of_default(element: month_of, compiler: object, **kw: object) -> str:
+    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"  # type: ignore[attr-defined]
+
+
+@compiles(month_of, "sqlite")
+def _month_of_sqlite(element: month_of, compiler: object, **kw: object) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"  # type: ignore[attr-defined]
+
+
 def in_ttm(col: sa.ColumnElement, as_of: date) -> ColumnElement[bool]:
     """A dated column in TTM: (D minus one year, D]."""
     w = windows.ttm(as_of)

@@ -22,12 +22,17 @@ from sqlalchemy.sql.expression import ColumnElement
 
 from revops_core import windows
 from revops_core.queries.common import T, Scope, days_between, dealer_in_scope
+from revops_core.queries.summary_state import summary_current
+from revops_core.schema import sold_lead_facts
 
 LEVELS: dict[str, str] = {"dealer": "dealer_id", "dealer_group": "dealer_group", "region": "region"}
 
 # Timestamps are compared as fractional days; this slack (0.6 ms) absorbs the floating-point
 # error of julianday() differences so that a response exactly at the SLA counts as within it.
 SLA_TOLERANCE_MINUTES = 1e-5
+
+NATIVE_MEDIAN = frozenset({"postgresql", "duckdb"})
+"""Dialects whose ``percentile_cont(0.5) WITHIN GROUP (ORDER BY x)`` the median uses."""
 
 
 @dataclass(frozen=True)
@@ -176,11 +181,19 @@ def lead_counts(conn: Connection, start: date, end: date, level: str, sla_minute
 
 def median_response(conn: Connection, start: date, end: date, level: str, journey: str | None,
                     scope: Scope) -> dict[str, float]:
-    """Median minutes from creation to first response of the answered leads, per entity."""
+    """Median minutes from creation to first response of the answered leads, per entity.
+
+    ``percentile_cont(0.5)`` (the mean of the two middle values for an even count) where the
+    database has it, one sort per group; else row numbers over a window (``_median_by``)."""
     l = T["leads"]  # noqa: E741
     minutes = days_between(l.c.created_at, l.c.first_response_at) * 1440
     where = sa.and_(_lead_where(start, end, journey, scope), l.c.first_response_at.is_not(None))
-    q = _median_by(entity_column(level), minutes, where, _leads_join())
+    if conn.dialect.name in NATIVE_MEDIAN:
+        ent = entity_column(level)
+        q = (sa.select(ent, sa.func.percentile_cont(0.5).within_group(minutes))
+             .select_from(_leads_join()).where(where).group_by(ent))
+    else:
+        q = _median_by(entity_column(level), minutes, where, _leads_join())
     return {str(grp): float(med) for grp, med in conn.execute(q) if med is not None}
 
 
@@ -191,19 +204,17 @@ def marketing_revenue(conn: Connection, start: date, end: date, level: str, part
     Over sold leads in the window and their touchpoints up to ``sold_at`` (a touch after the
     sale cannot source or influence it, as in attribution). The first touchpoint is the one
     with the earliest ``ts``, ties broken by channel name so the answer is deterministic.
-    Both are correlated look-ups on the index ``touchpoints(lead_id, ts)`` per sold lead, so the
-    cost follows the sold leads in the window, not the size of the touchpoints table (a window
-    function over the joined touchpoints made PostgreSQL scan the whole table).
+    Read from ``sold_lead_facts`` (one row per sold lead) when it is current; otherwise by
+    correlated look-ups on the index ``touchpoints(lead_id, ts)`` per sold lead, so the cost
+    follows the sold leads in the window, not the size of the touchpoints table.
     """
-    l, tp = T["leads"], T["touchpoints"]  # noqa: E741
-    before_sale = _before_sale()
-    first_party = _first_party()
-    any_marketing = sa.exists().where(before_sale, tp.c.party.in_(parties))
+    l = T["leads"]  # noqa: E741
+    first_party, any_marketing, source = _marketing_terms(conn, parties)
     rev = sa.func.coalesce(l.c.sold_revenue, 0.0)
     ent = entity_column(level)
-    q = (sa.select(ent, sa.func.coalesce(sa.func.sum(sa.case((first_party.in_(parties), rev), else_=0.0)), 0.0),
+    q = (sa.select(ent, sa.func.coalesce(sa.func.sum(sa.case((first_party, rev), else_=0.0)), 0.0),
                    sa.func.coalesce(sa.func.sum(sa.case((any_marketing, rev), else_=0.0)), 0.0))
-         .select_from(_leads_join())
+         .select_from(source)
          .where(_lead_where(start, end, journey, scope), l.c.sold_at.is_not(None))
          .group_by(ent))
     return {str(e): MarketingRevenue(float(s), float(i)) for e, s, i in conn.execute(q)}
@@ -218,6 +229,19 @@ def _first_party() -> sa.ScalarSelect:
     """Party of a lead's first touchpoint up to its sale (earliest ``ts``, ties by channel name)."""
     tp = T["touchpoints"]
     return sa.select(tp.c.party).where(_before_sale()).order_by(tp.c.ts, tp.c.channel).limit(1).scalar_subquery()
+
+
+def _marketing_terms(conn: Connection, parties: tuple[str, ...]
+                     ) -> tuple[ColumnElement[bool], ColumnElement[bool], sa.FromClause]:
+    """(first touch up to the sale by one of ``parties``, any such touch, leads x dealers with
+    what both read). Meaningful for sold leads; from ``sold_lead_facts`` when it is current."""
+    l, tp, f = T["leads"], T["touchpoints"], sold_lead_facts  # noqa: E741
+    if summary_current(conn, f):
+        flags = [f.c[f"touched_{p.lower()}"] == 1 for p in parties if f"touched_{p.lower()}" in f.c]
+        return (f.c.first_party.in_(parties), sa.or_(sa.false(), *flags),
+                _leads_join().outerjoin(f, f.c.lead_id == l.c.lead_id))
+    any_marketing = sa.exists().where(_before_sale(), tp.c.party.in_(parties))
+    return _first_party().in_(parties), any_marketing, _leads_join()
 
 
 def dealer_month_sums(conn: Connection, start: date, end: date, level: str, scope: Scope) -> dict[str, DealerMonthSums]:
@@ -259,11 +283,12 @@ def heatmap_cells(conn: Connection, start: date, end: date, segment_level: str, 
     seg = entity_column(segment_level)
     sold = l.c.sold_at.is_not(None)
     rev = sa.func.coalesce(l.c.sold_revenue, 0.0)
-    sourced = sa.case((sa.and_(sold, _first_party().in_(parties)), rev), else_=0.0)
+    first_party, _, source = _marketing_terms(conn, parties)
+    sourced = sa.case((sa.and_(sold, first_party), rev), else_=0.0)
     q = (sa.select(l.c.journey, seg, sa.func.count(), _count_if(sold),
                    sa.func.coalesce(sa.func.sum(sa.case((sold, rev), else_=0.0)), 0.0),
                    sa.func.coalesce(sa.func.sum(sourced), 0.0))
-         .select_from(_leads_join()).where(_lead_where(start, end, None, scope))
+         .select_from(source).where(_lead_where(start, end, None, scope))
          .group_by(l.c.journey, seg).order_by(l.c.journey, seg))
     return [HeatCell(str(j), str(s), int(n), int(k), float(r), float(m)) for j, s, n, k, r, m in conn.execute(q)]
 

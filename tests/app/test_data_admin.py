@@ -211,3 +211,38 @@ def test_the_mapping_editor_previews_and_saves_a_preset(private_db: str, open_pa
     saved = load_preset("my_leads", own_config / "mappings")[1]
     assert saved.dataset == "leads" and saved.columns["source_channel"].value == "Dealer CRM"
     assert saved.columns["journey"].values["EV Launch"] == "EV_LAUNCH"
+
+
+def test_the_summary_tables_are_listed_current_and_rebuild_on_request(private_db: str, open_page) -> None:  # noqa: ANN001
+    from revops_core import summaries
+
+    engine = sa.create_engine(private_db)
+    with engine.connect() as conn:
+        before = {i.name: i for i in summaries.summary_info(conn)}
+    at = open_page("views/data_admin.py")
+    assert not at.exception
+    shown = next(t.value for t in at.dataframe if "Table" in t.value.columns and "Current" in t.value.columns)
+    assert sorted(shown["Table"]) == ["credit_months", "markov_transition_months", "sold_lead_facts"]
+    assert set(shown["Current"]) == {"yes"}
+    assert dict(zip(shown["Table"], shown["Rows"])) == {n: i.rows for n, i in before.items()}
+    at = at.button(key="data_summaries").click().run()
+    assert not at.exception
+    assert at.success[0].value == "Summary tables rebuilt."
+    with engine.connect() as conn:
+        after = {i.name: i for i in summaries.summary_info(conn)}
+    engine.dispose()
+    assert {n: i.rows for n, i in after.items()} == {n: i.rows for n, i in before.items()}
+    assert all(i.current and int(i.data_version) == int(before[n].data_version) + 1 for n, i in after.items())
+
+
+def test_the_sidebar_says_when_the_data_was_refreshed(private_db: str, open_page) -> None:  # noqa: ANN001
+    from revops_core import formatting
+    from revops_core.schema import data_changed_at
+
+    engine = sa.create_engine(private_db)
+    with engine.connect() as conn:
+        changed = data_changed_at(conn)
+    engine.dispose()
+    at = open_page("views/data_admin.py")
+    assert changed is not None
+    assert f"Data refreshed {formatting.moment(changed)}" in [c.value for c in at.sidebar.caption]

@@ -174,6 +174,7 @@ def test_latest_data_date_outside_the_range_asks_for_as_of(tmp_path: Path) -> No
     ("foo://x", "no database driver for foo:// is installed"),
     ("postgresql://u:s3cret@127.0.0.1:notaport/x", "is not a database URL"),
     ("postgresql://u:s3cret@127.0.0.1:1/x", "cannot reach PostgreSQL"),
+    ("postgresql://u:s3cret@./x", "'.' in 'postgresql+psycopg://u:***@./x' is not a host name"),   # found by hypothesis
 ])
 def test_unusable_url(db: str, expected: str) -> None:
     code, out, err = run_main(["alerts", "--db", db])

@@ -26,6 +26,7 @@ import revops_core.queries as queries_pkg
 from revops_core.config import load_config
 from revops_core.contract import MATURITY_DIMENSIONS
 from revops_core.queries.common import EVERYTHING
+from revops_core.schema import sold_lead_facts
 
 D = date(2026, 6, 30)
 ONLY_ON_SQLITE = {"attribution.has_power"}  # asks the database only where power() may be missing
@@ -48,14 +49,16 @@ ARGUMENTS: dict[str, Any] = {
     "quarter": "2026Q2", "half_life_days": 7.0, "limit": 10, "locked_by": "cfo", "org_unit": "North",
     "parties": ("OEM", "MEDIA"), "scorecards_shared": True, "sla_minutes": 30.0, "window_days": 90,
     "certs": {}, "stages": dict.fromkeys(MATURITY_DIMENSIONS, 2), "values": {}, "now": sa.true(), "after": sa.false(),
+    "table": sold_lead_facts,
 }
 
 
 class _Result:
-    """An empty answer shaped like the statement's columns."""
+    """An empty answer shaped like the statement's columns (``scalar`` answers ``value``)."""
 
-    def __init__(self, width: int) -> None:
+    def __init__(self, width: int, value: Any = None) -> None:  # noqa: ANN401
         self.width = width
+        self.value = value
 
     def __iter__(self) -> Iterator[Any]:
         return iter(())
@@ -65,8 +68,8 @@ class _Result:
 
     first = one_or_none = one
 
-    def scalar(self) -> None:
-        return None
+    def scalar(self) -> Any:  # noqa: ANN401
+        return self.value
 
     scalar_one = scalar_one_or_none = scalar
 
@@ -83,15 +86,21 @@ class _Result:
 
 
 class RecordingConnection:
-    """Compiles what it is asked to execute for ``dialect`` and records the SQL; runs nothing."""
+    """Compiles what it is asked to execute for ``dialect`` and records the SQL; runs nothing.
 
-    def __init__(self, dialect: Dialect) -> None:
+    ``summaries``: answer the summary-state look-up as "current, built at a 7-day half-life", so
+    the queries take their summary-table path."""
+
+    def __init__(self, dialect: Dialect, summaries: bool = False) -> None:
         self.dialect = dialect
+        self.summaries = summaries
         self.compiled: list[str] = []
 
     def execute(self, statement: Any, *_args: Any, **_kw: Any) -> _Result:  # noqa: ANN401
-        self.compiled.append(str(statement.compile(dialect=self.dialect)))
-        return _Result(len(getattr(statement, "selected_columns", ())))
+        sql = str(statement.compile(dialect=self.dialect))
+        self.compiled.append(sql)
+        state = self.summaries and "FROM summary_state" in sql
+        return _Result(len(getattr(statement, "selected_columns", ())), "half_life_days=7.0" if state else None)
 
     def exec_driver_sql(self, sql: str, *_args: Any) -> _Result:
         self.compiled.append(sql)
@@ -154,3 +163,43 @@ def test_every_query_builder_compiles(name: str, fn: Callable[..., Any], dialect
     conn = RecordingConnection(DIALECTS[dialect]())
     _call(fn, conn)
     assert conn.compiled or (dialect != "sqlite" and name in ONLY_ON_SQLITE), f"{name} issued no statement"
+
+
+SUMMARY_READERS = {
+    "attribution.markov_transitions": "markov_transition_months",
+    "attribution.heuristic_credits_sql": "credit_months",
+    "attribution.attributed_revenue_sql": "sold_lead_facts",
+    "attribution.segment_rows": "sold_lead_facts",
+    "scorecard.marketing_revenue": "sold_lead_facts",
+    "scorecard.heatmap_cells": "sold_lead_facts",
+}
+
+
+@pytest.mark.parametrize("dialect", list(DIALECTS))
+@pytest.mark.parametrize("name", sorted(SUMMARY_READERS))
+def test_a_query_reads_its_summary_when_current_and_the_touchpoints_when_not(name: str, dialect: str) -> None:
+    fn = dict(FUNCTIONS)[name]
+    current, stale = RecordingConnection(DIALECTS[dialect](), summaries=True), RecordingConnection(DIALECTS[dialect]())
+    _call(fn, current)
+    _call(fn, stale)
+    table = SUMMARY_READERS[name]
+    assert any(table in sql for sql in current.compiled)
+    assert not any("touchpoints" in sql for sql in current.compiled if "summary_state" not in sql)
+    assert not any(table in sql for sql in stale.compiled if "summary_state" not in sql)
+    assert any("touchpoints" in sql for sql in stale.compiled)
+
+
+@pytest.mark.parametrize("dialect", list(DIALECTS))
+def test_the_summary_rebuild_compiles(dialect: str) -> None:
+    from revops_core import summaries
+
+    class Counting(RecordingConnection):  # every scalar answer is 0 (the rows each rebuild counts)
+        def execute(self, statement: Any, *args: Any, **kw: Any) -> _Result:  # noqa: ANN401
+            out = super().execute(statement, *args, **kw)
+            out.value = 0
+            return out
+
+    conn = Counting(DIALECTS[dialect]())
+    summaries.refresh(conn, "7", half_life_days=7.0)  # type: ignore[arg-type]
+    inserts = [sql for sql in conn.compiled if sql.startswith("INSERT INTO") and "SELECT" in sql]
+    assert [sql.split()[2] for sql in inserts] == ["sold_lead_facts", "markov_transition_months", "credit_months"]

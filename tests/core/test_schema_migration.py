@@ -41,12 +41,12 @@ def test_a_version_2_database_loses_the_duplicate_touchpoint_index(engine: Engin
             conn.execute(sa.text(f"CREATE INDEX {DUPLICATE} ON touchpoints (lead_id, ts)"))
         assert DUPLICATE in _touchpoint_indexes(engine)
     _set_version(engine, 2)
-    assert ensure_schema(engine) == SCHEMA_VERSION == 3
+    assert ensure_schema(engine) == SCHEMA_VERSION == 4
     assert DUPLICATE not in _touchpoint_indexes(engine)
     _set_version(engine, 2)                      # the step runs again on a database without it
     ensure_schema(engine)
     with engine.connect() as conn:
-        assert stored_version(conn) == 3
+        assert stored_version(conn) == 4
 
 
 def test_a_new_schema_has_no_duplicate_touchpoint_index(engine: Engine) -> None:
@@ -71,7 +71,7 @@ def pg_before_sequences() -> Iterator[Engine]:
 
 def test_a_postgresql_database_with_serial_ids_keeps_inserting(pg_before_sequences: Engine) -> None:
     eng = pg_before_sequences
-    assert ensure_schema(eng) == 3
+    assert ensure_schema(eng) == 4
     with eng.begin() as conn:
         new = conn.execute(audit_log.insert().values(at=datetime(2026, 1, 2), username="b", action="y")
                            .returning(audit_log.c.entry_id)).scalar_one()
