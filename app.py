@@ -12,11 +12,12 @@ group, without sign-in and without any other page; a token that does not hold ge
 from __future__ import annotations
 
 import streamlit as st
+from sqlalchemy.exc import DBAPIError
 
 from revops_core import access as core_access
 from revops_core.access import Viewer
 from revops_core.config import Role
-from revops_core.db import redact
+from revops_core.db import describe_failure, redact
 from revops_core.errors import ConfigError
 from revops_core.readiness import readiness
 from revops_core.sharing import SHARE_PARAM
@@ -107,6 +108,9 @@ def _startup() -> str | None:
         version = data.current_version(url)
     except ConfigError as exc:
         st.error("The configuration in `config/` is invalid:\n\n" + "\n".join(f"- {p}" for p in exc.problems))
+        return None
+    except DBAPIError as exc:   # unreachable, refused, a DuckDB file another process holds: one line
+        st.error(f"Cannot open the database: {describe_failure(exc, url)}")
         return None
     except Exception as exc:  # noqa: BLE001 - any connection failure is shown, not raised
         st.error(f"Cannot open the database {redact(url)}: {exc}")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import time
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -15,6 +16,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "autorevops.db"
 ENV_VAR = "AUTOREVOPS_DB_URL"
 WORK_MEM_ENV_VAR = "AUTOREVOPS_PG_WORK_MEM"
+LOCK_WAIT_ENV_VAR = "AUTOREVOPS_DUCKDB_LOCK_WAIT"
+DEFAULT_LOCK_WAIT = 60.0
+LOCK_CONFLICT = "Could not set lock on file"  # DuckDB's message when another process holds the file
 DEFAULT_WORK_MEM = "64MB"  # sorts of the attribution window (LAG/LEAD over ~1M touches) stay in memory
 
 
@@ -153,14 +157,50 @@ def _sqlite_engine(url: sa.engine.URL, create: bool) -> Engine:
 
 
 def _duckdb_engine(url: sa.engine.URL, create: bool) -> Engine:
-    """DuckDB (``duckdb:///path.duckdb``): like SQLite, a missing file is created only with ``create``."""
+    """DuckDB (``duckdb:///path.duckdb``): like SQLite, a missing file is created only with ``create``.
+
+    A DuckDB file is locked by the process that opens it, even for reading. So that the app and a
+    command (an import, ``deck``, a scheduled ``burst-scorecards``) can share the file, a process
+    holds it only while it uses it (no connection pool: each ``connect`` opens the file, each close
+    releases it; opening costs ~30 ms), and a connect that finds the file locked waits for it, up to
+    ``AUTOREVOPS_DUCKDB_LOCK_WAIT`` seconds (default 60), before it fails with one line."""
     path = None if url.database in (None, "", ":memory:") else Path(url.database)  # type: ignore[arg-type]
-    if path is not None:
-        if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        else:
-            _require_file(path)
-    return _create_engine(url)
+    if path is None:
+        return _create_engine(url)
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        _require_file(path)
+    engine = _create_engine(url, poolclass=sa.pool.NullPool)
+    sa.event.listen(engine, "do_connect", _waiting_for_lock(lock_wait()))
+    return engine
+
+
+def lock_wait(environ: Mapping[str, str] | None = None) -> float:
+    """Seconds a connect waits for a DuckDB file another process holds (``AUTOREVOPS_DUCKDB_LOCK_WAIT``)."""
+    value = (os.environ if environ is None else environ).get(LOCK_WAIT_ENV_VAR) or str(DEFAULT_LOCK_WAIT)
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise DatabaseProblem(f"{LOCK_WAIT_ENV_VAR} must be a number of seconds from 0 to 3600, not {value!r}")
+    return seconds
+
+
+def _waiting_for_lock(limit: float) -> Callable[..., object]:
+    def do_connect(dialect: sa.engine.Dialect, _record: object, cargs: list[object],
+                   cparams: dict[str, object]) -> object:
+        deadline, pause = time.monotonic() + limit, 0.05
+        while True:
+            try:
+                return dialect.connect(*cargs, **cparams)
+            except Exception as exc:  # noqa: BLE001 - only a lock conflict is retried
+                if LOCK_CONFLICT not in str(exc) or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+    return do_connect
 
 
 def _require_file(path: Path) -> None:
@@ -196,6 +236,13 @@ def describe_failure(exc: sa.exc.DBAPIError, url: str) -> str:
         server = "PostgreSQL" if url.startswith("postgres") else "the database server"
         hint = "start the server or check --db" if _is_unreachable(reason) else "check --db"
         return f"cannot reach {server} at {shown} ({reason}); {hint}"
+    if LOCK_CONFLICT in str(exc.orig):
+        holder = re.search(r"\(PID (\d+)\)", str(exc.orig))
+        who = f"process {holder.group(1)}" if holder else "another process"
+        waited = os.environ.get(LOCK_WAIT_ENV_VAR) or f"{DEFAULT_LOCK_WAIT:g}"
+        return (f"the DuckDB file {shown} stayed in use by {who} (the app during a long import, or another "
+                f"command) for {waited} s; try again when it is done, raise {LOCK_WAIT_ENV_VAR}, or "
+                "use PostgreSQL for several processes (docs/ENGINES.md)")
     if "file is not a database" in reason:
         return f"{path or shown} is not a SQLite database ({reason}); check --db"
     if path is not None and isinstance(exc, sa.exc.OperationalError):

@@ -1,0 +1,84 @@
+"""A DuckDB file is locked by the process holding it, even for reading: AutoRevOps holds it only while
+it uses it and waits for a file another process holds (``db._duckdb_engine``), up to
+``AUTOREVOPS_DUCKDB_LOCK_WAIT`` seconds, then fails with one line naming the holder."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from revops_core.db import DatabaseProblem, describe_failure, lock_wait, make_engine
+
+HOLD = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); c.execute('select 1'); print('held', flush=True); " \
+       "time.sleep(float(sys.argv[2]))"
+
+
+def _hold(path: Path, seconds: float) -> subprocess.Popen[str]:
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(path), str(seconds)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+    return proc
+
+
+@pytest.fixture
+def duck_file(tmp_path: Path) -> Path:
+    path = tmp_path / "shared.duckdb"
+    engine = make_engine(f"duckdb:///{path}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE t (x INTEGER)"))
+        conn.execute(sa.text("INSERT INTO t VALUES (7)"))
+    engine.dispose()
+    return path
+
+
+def test_the_engine_releases_the_file_between_uses(duck_file: Path) -> None:
+    engine = make_engine(f"duckdb:///{duck_file}")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT x FROM t")).scalar_one() == 7
+    holder = _hold(duck_file, 0.1)      # another process opens the file while the engine lives
+    assert holder.wait(timeout=30) == 0
+    engine.dispose()
+
+
+def test_a_connect_waits_for_a_file_another_process_holds(duck_file: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTOREVOPS_DUCKDB_LOCK_WAIT", "20")
+    holder = _hold(duck_file, 1.5)
+    started = time.monotonic()
+    engine = make_engine(f"duckdb:///{duck_file}", create=False)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT x FROM t")).scalar_one() == 7
+    waited = time.monotonic() - started
+    engine.dispose()
+    holder.wait(timeout=30)
+    assert 0.5 < waited < 15       # it waited for the holder, then got the file
+
+
+def test_a_file_held_longer_than_the_wait_fails_with_one_line_naming_the_holder(
+        duck_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTOREVOPS_DUCKDB_LOCK_WAIT", "0.3")
+    holder = _hold(duck_file, 5)
+    url = f"duckdb:///{duck_file}"
+    try:
+        with pytest.raises(sa.exc.DBAPIError) as caught:
+            make_engine(url, create=False).connect()
+        message = describe_failure(caught.value, url)
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+    assert message.startswith(f"the DuckDB file {url} stayed in use by process {holder.pid} ")
+    assert "for 0.3 s" in message and "AUTOREVOPS_DUCKDB_LOCK_WAIT" in message and "\n" not in message
+
+
+@pytest.mark.parametrize(("value", "seconds"), [(None, 60.0), ("0", 0.0), ("2.5", 2.5)])
+def test_lock_wait_setting(value: str | None, seconds: float) -> None:
+    assert lock_wait({} if value is None else {"AUTOREVOPS_DUCKDB_LOCK_WAIT": value}) == seconds
+
+
+@pytest.mark.parametrize("value", ["-1", "soon", "7200", "nan"])
+def test_a_bad_lock_wait_setting_is_refused(value: str) -> None:
+    with pytest.raises(DatabaseProblem, match="AUTOREVOPS_DUCKDB_LOCK_WAIT must be a number of seconds"):
+        lock_wait({"AUTOREVOPS_DUCKDB_LOCK_WAIT": value})
