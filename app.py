@@ -115,7 +115,7 @@ def _startup() -> str | None:
     except Exception as exc:  # noqa: BLE001 - any connection failure is shown, not raised
         st.error(f"Cannot open the database {redact(url)}: {exc}")
         return None
-    if data.latest_date(url, version) is None and data.is_default_sqlite(url):
+    if data.latest_date(url, version) is None and data.is_default_database(url):
         with st.spinner("First start: loading the sample company…"):
             data.seed_sample(url)
     return url

@@ -75,7 +75,8 @@ def chosen_command(argv: Sequence[str]) -> str | None:
 def _add_command(p: argparse.ArgumentParser, name: str, module: str) -> None:
     mod = importlib.import_module(f"revops_core.commands.{module}")
     p.add_argument("--db", metavar="URL",
-                   help="database URL (default: $AUTOREVOPS_DB_URL, else data/autorevops.db)")
+                   help="database URL (default: $AUTOREVOPS_DB_URL, else data/autorevops.duckdb, or "
+                        "data/autorevops.db where an older install made one)")
     p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                    help="log progress (and any traceback) to stderr")
     mod.add_arguments(p, name)

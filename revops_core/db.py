@@ -13,19 +13,40 @@ from sqlalchemy.engine import Engine
 from revops_core.errors import RevOpsError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "autorevops.db"
+DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_DUCKDB_NAME = "autorevops.duckdb"   # the embedded default (docs/ENGINES.md "The embedded default")
+LEGACY_SQLITE_NAME = "autorevops.db"        # the embedded default before DuckDB; still used where it exists
+DEFAULT_SQLITE_PATH = DATA_DIR / LEGACY_SQLITE_NAME
 ENV_VAR = "AUTOREVOPS_DB_URL"
 WORK_MEM_ENV_VAR = "AUTOREVOPS_PG_WORK_MEM"
 LOCK_WAIT_ENV_VAR = "AUTOREVOPS_DUCKDB_LOCK_WAIT"
 DEFAULT_LOCK_WAIT = 60.0
+MEMORY_ENV_VAR = "AUTOREVOPS_DUCKDB_MEMORY"
+DEFAULT_DUCKDB_MEMORY = "1GB"
 LOCK_CONFLICT = "Could not set lock on file"  # DuckDB's message when another process holds the file
 DEFAULT_WORK_MEM = "64MB"  # sorts of the attribution window (LAG/LEAD over ~1M touches) stay in memory
 
 
+def default_url(folder: Path | None = None) -> str:
+    """The embedded database: DuckDB in ``data/autorevops.duckdb``. An install that already keeps its
+    data in ``data/autorevops.db`` (SQLite, the default before) and has no DuckDB file keeps using it."""
+    folder = DATA_DIR if folder is None else folder
+    sqlite_file, duckdb_file = folder / LEGACY_SQLITE_NAME, folder / DEFAULT_DUCKDB_NAME
+    if sqlite_file.exists() and not duckdb_file.exists():
+        return f"sqlite:///{sqlite_file}"
+    return f"duckdb:///{duckdb_file}"
+
+
+def is_default(url: str) -> bool:
+    """Whether ``url`` is the embedded default database (which the app seeds on its first start)."""
+    return url == default_url()
+
+
 def resolve_url(cli_url: str | None = None, environ: Mapping[str, str] | None = None) -> str:
-    """The database URL to use, in order: the command line, the environment, the default file."""
+    """The database URL to use, in order: the command line, the environment, the default file
+    (``default_url``)."""
     env = os.environ if environ is None else environ
-    url = cli_url or env.get(ENV_VAR) or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    url = cli_url or env.get(ENV_VAR) or default_url()
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
     if url.startswith("postgresql://"):
@@ -86,8 +107,8 @@ def _parse(url: str) -> sa.engine.URL:
     try:
         return sa.engine.make_url(url)
     except (sa.exc.ArgumentError, ValueError) as exc:
-        raise DatabaseProblem(f"{redact(url)!r} is not a database URL ({exc}); use e.g. sqlite:///data/autorevops.db "
-                              "or postgresql://user@host:5432/db") from None
+        raise DatabaseProblem(f"{redact(url)!r} is not a database URL ({exc}); use e.g. "
+                              "duckdb:///data/autorevops.duckdb or postgresql://user@host:5432/db") from None
 
 
 def _check_host(url: sa.engine.URL) -> None:
@@ -163,7 +184,8 @@ def _duckdb_engine(url: sa.engine.URL, create: bool) -> Engine:
     command (an import, ``deck``, a scheduled ``burst-scorecards``) can share the file, a process
     holds it only while it uses it (no connection pool: each ``connect`` opens the file, each close
     releases it; opening costs ~30 ms), and a connect that finds the file locked waits for it, up to
-    ``AUTOREVOPS_DUCKDB_LOCK_WAIT`` seconds (default 60), before it fails with one line."""
+    ``AUTOREVOPS_DUCKDB_LOCK_WAIT`` seconds (default 60), before it fails with one line. DuckDB's
+    memory is bounded (``duckdb_memory``)."""
     path = None if url.database in (None, "", ":memory:") else Path(url.database)  # type: ignore[arg-type]
     if path is None:
         return _create_engine(url)
@@ -171,9 +193,19 @@ def _duckdb_engine(url: sa.engine.URL, create: bool) -> Engine:
         path.parent.mkdir(parents=True, exist_ok=True)
     else:
         _require_file(path)
-    engine = _create_engine(url, poolclass=sa.pool.NullPool)
+    engine = _create_engine(url, poolclass=sa.pool.NullPool,
+                            connect_args={"config": {"memory_limit": duckdb_memory()}})
     sa.event.listen(engine, "do_connect", _waiting_for_lock(lock_wait()))
     return engine
+
+
+def duckdb_memory(environ: Mapping[str, str] | None = None) -> str:
+    """DuckDB's ``memory_limit`` (``AUTOREVOPS_DUCKDB_MEMORY``, default 1GB): beyond it, sorts and joins
+    spill to ``<file>.tmp`` instead of growing the process (DuckDB's own default is 80% of the RAM)."""
+    value = (os.environ if environ is None else environ).get(MEMORY_ENV_VAR) or DEFAULT_DUCKDB_MEMORY
+    if not re.fullmatch(r"\d{1,6}(\.\d+)?\s?(MB|GB|MiB|GiB)", value.strip()):
+        raise DatabaseProblem(f"{MEMORY_ENV_VAR} must look like 1GB or 512MB, not {value!r}")
+    return value.strip()
 
 
 def lock_wait(environ: Mapping[str, str] | None = None) -> float:

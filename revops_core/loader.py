@@ -198,12 +198,21 @@ def bulk_transaction(engine: Engine) -> Iterator[Connection]:
 
 def clear_datasets(conn: Connection) -> None:
     """Delete every contract dataset's rows (children before parents)."""
-    for ds in reversed(load_order()):
-        conn.execute(TABLES[ds.name].delete())
+    clear_tables(conn, [TABLES[ds.name] for ds in load_order()])
 
 
 def clear_tables(conn: Connection, tables: Sequence[sa.Table]) -> None:
-    """Delete every row of ``tables`` (given parents first; deleted children first)."""
+    """Empty ``tables`` (given parents first; emptied children first) inside the caller's transaction.
+
+    DuckDB: each table is dropped and created again (with its id sequence). Deleting the rows and
+    inserting rows with the same keys in one transaction makes DuckDB reconcile every key at commit:
+    38 s against 3 s for 480k touchpoints, and more than 10 minutes at the contract's large scale."""
+    if conn.dialect.name == "duckdb":
+        for table in reversed(tables):
+            table.drop(conn)
+        for table in tables:
+            table.create(conn)
+        return
     for table in reversed(tables):
         conn.execute(table.delete())
 

@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from revops_core.contract import PARTIES
+from revops_core.loader import clear_tables
 from revops_core.queries import attribution as qa
 from revops_core.queries.common import EVERYTHING, T, month_of
 from revops_core.schema import credit_months, markov_transition_months, schema_meta, sold_lead_facts, summary_state
@@ -93,10 +94,9 @@ def refresh(conn: Connection, version: str, half_life_days: float | None = None)
                       qa.half_life_params(half_life) if time_decay and half_life is not None else ""),
     }
     written: dict[str, int] = {}
-    conn.execute(summary_state.delete())
+    clear_tables(conn, [summary_state, *builds])
     for table, (select, params) in builds.items():
         started = time.perf_counter()
-        conn.execute(table.delete())
         columns = [c.name for c in table.columns if c.name != "time_decay" or time_decay]
         conn.execute(table.insert().from_select(columns, select))
         rows = int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())

@@ -18,7 +18,7 @@ import streamlit as st
 
 from revops_core import access, audit, sharing
 from revops_core.access import Viewer
-from revops_core.db import DEFAULT_SQLITE_PATH
+from revops_core.db import DATA_DIR
 from shell import data
 
 _TOKEN = "_session_token"      # the signed session token of this browser session
@@ -63,7 +63,7 @@ def _cookie() -> str | None:
 
 def secret() -> str:
     """The session-signing key: ``AUTOREVOPS_SECRET_KEY``, else ``data/secret_key`` (made once)."""
-    return _secret(str(DEFAULT_SQLITE_PATH.parent))
+    return _secret(str(DATA_DIR))
 
 
 @st.cache_resource(show_spinner=False)

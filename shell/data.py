@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from revops_core import board, playbook, risks
 from revops_core.backlog import backlog_schedule
 from revops_core.config import AppConfig, config_dir, load_config
-from revops_core.db import DEFAULT_SQLITE_PATH, make_engine, resolve_url
+from revops_core.db import is_default, make_engine, resolve_url
 from revops_core.loader import write_datasets
 from revops_core.queries.common import EVERYTHING, Scope, latest_activity_date
 from revops_core.schema import data_changed_at, data_version, ensure_schema
@@ -49,8 +49,9 @@ def _config(folder: str) -> AppConfig:
     return load_config(folder)
 
 
-def is_default_sqlite(url: str) -> bool:
-    return url == resolve_url(f"sqlite:///{DEFAULT_SQLITE_PATH}")
+def is_default_database(url: str) -> bool:
+    """The embedded default database (seeded with the sample company on first start)."""
+    return is_default(url)
 
 
 def current_version(url: str) -> str:

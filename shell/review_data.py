@@ -31,7 +31,7 @@ def texts_key(saved_texts: dict[str, review_store.SavedText]) -> Texts:
 
 def command(url: str, quarter: str, fmt: str = "pptx") -> str:
     """The CLI line that reproduces the deck (with ``--db`` when this is not the default database)."""
-    return command_line(quarter, fmt, None if data.is_default_sqlite(url) else redact(url))
+    return command_line(quarter, fmt, None if data.is_default_database(url) else redact(url))
 
 
 @st.cache_data(show_spinner="Building the review from the data…")

@@ -82,3 +82,17 @@ def test_lock_wait_setting(value: str | None, seconds: float) -> None:
 def test_a_bad_lock_wait_setting_is_refused(value: str) -> None:
     with pytest.raises(DatabaseProblem, match="AUTOREVOPS_DUCKDB_LOCK_WAIT must be a number of seconds"):
         lock_wait({"AUTOREVOPS_DUCKDB_LOCK_WAIT": value})
+
+
+def test_duckdb_memory_is_bounded(duck_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from revops_core.db import duckdb_memory
+
+    assert duckdb_memory({}) == "1GB" and duckdb_memory({"AUTOREVOPS_DUCKDB_MEMORY": "512MB"}) == "512MB"
+    with pytest.raises(DatabaseProblem, match="AUTOREVOPS_DUCKDB_MEMORY must look like 1GB"):
+        duckdb_memory({"AUTOREVOPS_DUCKDB_MEMORY": "1GB'; DROP TABLE t; --"})
+    monkeypatch.setenv("AUTOREVOPS_DUCKDB_MEMORY", "700MB")
+    engine = make_engine(f"duckdb:///{duck_file}")
+    with engine.connect() as conn:
+        limit = conn.execute(sa.text("SELECT current_setting('memory_limit')")).scalar_one()
+    engine.dispose()
+    assert limit in ("667.5 MiB", "700.0 MB", "667.5MiB", "700.0MB"), limit

@@ -2,7 +2,8 @@
 
 Schema tests run on SQLite and PostgreSQL (``engine`` fixture, already through ``ensure_schema``
 once). URL resolution order: the ``--db`` argument, else ``AUTOREVOPS_DB_URL``, else the default
-SQLite file ``data/autorevops.db`` under the project root.
+DuckDB file ``data/autorevops.duckdb`` under the project root (``data/autorevops.db`` where an
+older install made that SQLite file).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from tests.factories import write
 
 from revops_core.cli import main
 from revops_core.contract import DATASETS
-from revops_core.db import DEFAULT_SQLITE_PATH, ENV_VAR, PROJECT_ROOT, make_engine, resolve_url
+from revops_core.db import DEFAULT_SQLITE_PATH, ENV_VAR, PROJECT_ROOT, default_url, make_engine, resolve_url
 from revops_core.schema import SCHEMA_VERSION, ensure_schema, metadata, schema_meta, stored_version
 
 PRODUCT_TABLES = {"schema_meta", "pipeline_snapshots", "pipeline_snapshot_rows", "forecast_submissions",
@@ -73,13 +74,24 @@ def test_ensure_schema_on_fresh_database(tmp_path: Path) -> None:
 
 # --- URL resolution ----------------------------------------------------------------------------
 
-DEFAULT_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'autorevops.db'}"
+DEFAULT_URL = default_url()
 
 
 def test_default_file_is_under_project_root() -> None:
     assert DEFAULT_SQLITE_PATH == PROJECT_ROOT / "data" / "autorevops.db"
+    assert DEFAULT_URL in (f"duckdb:///{PROJECT_ROOT / 'data' / 'autorevops.duckdb'}",
+                           f"sqlite:///{PROJECT_ROOT / 'data' / 'autorevops.db'}")
     assert PROJECT_ROOT == Path(__file__).resolve().parents[2]
     assert ENV_VAR == "AUTOREVOPS_DB_URL"
+
+
+def test_a_new_install_gets_duckdb_and_an_older_sqlite_install_keeps_its_file(tmp_path: Path) -> None:
+    duck, lite = f"duckdb:///{tmp_path / 'autorevops.duckdb'}", f"sqlite:///{tmp_path / 'autorevops.db'}"
+    assert default_url(tmp_path) == duck                      # nothing yet: DuckDB
+    (tmp_path / "autorevops.db").touch()
+    assert default_url(tmp_path) == lite                      # an install made before keeps its SQLite data
+    (tmp_path / "autorevops.duckdb").touch()
+    assert default_url(tmp_path) == duck                      # both: the DuckDB file (made since) wins
 
 
 def test_cli_argument_wins_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
