@@ -190,8 +190,11 @@ def test_a_query_reads_its_summary_when_current_and_the_touchpoints_when_not(nam
 
 
 @pytest.mark.parametrize("dialect", list(DIALECTS))
-def test_the_summary_rebuild_compiles(dialect: str) -> None:
+def test_the_summary_rebuild_compiles(dialect: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from revops_core import summaries
+
+    emptied: list[str] = []    # emptying is DDL on DuckDB (drop and create); recorded, not compiled
+    monkeypatch.setattr(summaries, "clear_tables", lambda _conn, tables: emptied.extend(t.name for t in tables))
 
     class Counting(RecordingConnection):  # every scalar answer is 0 (the rows each rebuild counts)
         def execute(self, statement: Any, *args: Any, **kw: Any) -> _Result:  # noqa: ANN401
@@ -203,3 +206,4 @@ def test_the_summary_rebuild_compiles(dialect: str) -> None:
     summaries.refresh(conn, "7", half_life_days=7.0)  # type: ignore[arg-type]
     inserts = [sql for sql in conn.compiled if sql.startswith("INSERT INTO") and "SELECT" in sql]
     assert [sql.split()[2] for sql in inserts] == ["sold_lead_facts", "markov_transition_months", "credit_months"]
+    assert emptied == ["summary_state", "sold_lead_facts", "markov_transition_months", "credit_months"]
