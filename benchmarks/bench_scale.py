@@ -37,18 +37,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_engines import PG_DEFAULT, url_for  # noqa: E402 - one engine-to-URL rule for both scripts
 PY = str(ROOT / ".venv" / "bin" / "python")
-PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test?options=-csearch_path%3Dbench_{scale}"
 PAGES = ["views/board_overview.py", "views/scorecard.py", "views/attribution.py", "views/scenario.py",
          "views/backlog_awards.py", "views/quarterly_review.py"]
-
-
-def url_for(engine: str, scale: str, pg: str) -> str:
-    if engine == "sqlite":
-        return f"sqlite:///{ROOT / 'data' / f'bench_{scale}.db'}"
-    if engine == "duckdb":
-        return f"duckdb:///{ROOT / 'data' / f'bench_{scale}.duckdb'}"
-    return pg.format(scale=scale)
 
 
 def timed_process(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
