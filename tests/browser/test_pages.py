@@ -107,8 +107,11 @@ def _settle(page, limit: float = 90, title_wait: float = 15) -> None:  # noqa: A
     raise TimeoutError("page kept running")
 
 
-def test_every_page_renders_without_an_exception(server: str) -> None:
-    """Every page of the navigation at the default sample size, as a newcomer first sees it."""
+def test_every_page_is_reachable_from_the_sidebar(server: str) -> None:
+    """The sidebar of a newcomer's first view lists every page of ``app.py`` and opens on the board.
+
+    Each page itself is rendered, checked for exceptions and a title, in both themes by
+    ``tests/browser/test_themes.py``; this test does not open them a third time."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -117,19 +120,13 @@ def test_every_page_renders_without_an_exception(server: str) -> None:
         page.goto(server)
         _settle(page)
         links = page.eval_on_selector_all('[data-testid="stSidebarNav"] a', "els => els.map(e => e.href)")
-        listed = len(set(re.findall(r'"views/\w+\.py"', (ROOT / "app.py").read_text(encoding="utf-8"))))
-        assert len(links) == listed, links  # every page of app.py is reachable from the sidebar
-        seen = {}
-        for href in links:
-            page.goto(href)
-            _settle(page)
-            exceptions = [e.inner_text()[:300] for e in page.query_selector_all('[data-testid="stException"]')]
-            title = page.query_selector("h1")
-            seen[href] = title.inner_text() if title else None
-            assert not exceptions, f"{href}: {exceptions}"
-            assert title is not None, f"{href}: no page title"
+        listed = set(re.findall(r'"views/(\w+)\.py"', (ROOT / "app.py").read_text(encoding="utf-8")))
+        assert len(links) == len(listed), links  # every page of app.py is reachable from the sidebar
+        reached = {href.rstrip("/").rsplit("/", 1)[-1] for href in links}
+        assert reached - {server.rstrip("/").rsplit("/", 1)[-1]} <= listed, reached
+        assert not page.query_selector_all('[data-testid="stException"]')
+        assert page.query_selector("h1").inner_text() == "Board overview"
         browser.close()
-    assert "Board overview" in seen.values()
 
 
 def test_a_shared_link_is_the_first_request_after_start(fresh_server: str) -> None:
