@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -19,6 +19,9 @@ from revops_core.contract import AWARD_STATUSES
 from revops_core.queries import board as qb
 from revops_core.queries.cadence import OPEN_ECO_STATUSES
 from revops_core.queries.common import T, Scope, days_between, in_ttm
+
+if TYPE_CHECKING:  # pandas is imported where a table is built, so `metrics` starts without it
+    import pandas as pd
 
 COUNTED = ("AWARDED", "IN_PRODUCTION")  # statuses whose awards carry backlog
 
@@ -230,6 +233,8 @@ def sop_readiness(conn: Connection, as_of: date, scope: Scope, window_days: int 
 
 
 def _frame(rows: Sequence[tuple], columns: Sequence[str]) -> pd.DataFrame:
+    import pandas as pd
+
     df = pd.DataFrame([tuple(r) for r in rows], columns=list(columns))
     for col in ("lifetime_value", "remaining_backlog", "value_at_risk"):
         if col in df:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from revops_core.queries.common import EVERYTHING, T, Scope, account_visible, book_wide, days_between
+
+if TYPE_CHECKING:  # pandas is imported where a table is built, so `metrics` starts without it
+    import pandas as pd
 
 OPEN_ECO_STATUSES = ("REQUESTED", "NEGOTIATING")
 
@@ -43,6 +46,8 @@ def open_eco_queue(conn: Connection, as_of: date, scope: Scope, limit: int = 200
          .order_by(e.c.requested_date, e.c.eco_id)
          .limit(limit))
     rows = conn.execute(q).all()
+    import pandas as pd
+
     df = pd.DataFrame([tuple(r) for r in rows], columns=list(ECO_QUEUE_COLUMNS))
     if not df.empty:
         df["age_days"] = df["age_days"].astype(int)
@@ -75,6 +80,8 @@ def top_open_opportunities(conn: Connection, as_of: date, scope: Scope, segment:
     q = (sa.select(*cols).select_from(_opportunity_accounts())
          .where(_open_at(as_of), acc.c.segment == segment, account_visible(scope, acc))
          .order_by(o.c.amount.desc(), o.c.close_date, o.c.opportunity_id).limit(limit))
+    import pandas as pd
+
     df = pd.DataFrame([tuple(r) for r in conn.execute(q)], columns=list(TOP_OPPORTUNITY_COLUMNS))
     if not df.empty:
         df["amount"] = df["amount"].astype(float)

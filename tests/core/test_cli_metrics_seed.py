@@ -188,3 +188,16 @@ def test_seed_rejects_unknown_scale(tmp_path: Path, capsys: pytest.CaptureFixtur
         main(["seed", "--db", f"sqlite:///{tmp_path / 'x.db'}", "--scale", "huge"])
     assert exc.value.code != 0
     assert "invalid choice: 'huge'" in capsys.readouterr().err
+
+
+def test_metrics_on_sqlite_runs_without_importing_pandas(sample_db_url: str) -> None:
+    """``metrics`` needs no table library: its start-up stays the CLI's, not pandas' (~0.3 s; issue 15).
+    (DuckDB's driver imports pandas itself on its first query with parameters.)"""
+    code = ("import sys, runpy; sys.argv = ['revops_core', 'metrics', '--json', '--db', %r, '--as-of', %r]\n"
+            "try:\n    runpy.run_module('revops_core', run_name='__main__')\nexcept SystemExit as e:\n"
+            "    assert not e.code, e.code\n"
+            "print('PANDAS', 'pandas' in sys.modules, file=sys.stderr)") % (sample_db_url, AS_OF)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["as_of"] == AS_OF
+    assert "PANDAS False" in proc.stderr
