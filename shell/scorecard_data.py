@@ -5,6 +5,7 @@ and Excel of raw numbers: ``revops_core.scorecard_export``), the admin's share l
 read-only view a share link opens (``show_shared``)."""
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 
 import pandas as pd
@@ -101,15 +102,23 @@ def _cell(key: str, kpis: dict[str, float | None]) -> object:
     return kpis[key] if key in MONEY_KPIS else sc.kpi_text(key, kpis[key])
 
 
-@st.cache_data(show_spinner="Preparing the exports…")
-def export_files(url: str, version: str, view: se.ScorecardView, scope: Scope, audience: str) -> dict[str, bytes]:
-    """The view as ``scope`` sees it, as files: ``pdf`` (one page), ``csv`` and ``xlsx`` (raw numbers)."""
+@st.cache_data(show_spinner=False)
+def export_file(url: str, version: str, view: se.ScorecardView, scope: Scope, audience: str, fmt: str) -> bytes:
+    """The view as ``scope`` sees it, as one file: ``pdf`` (one page), ``csv`` or ``xlsx`` (raw numbers).
+
+    Made when the viewer clicks its button (``downloads``), not on every render: the workbook
+    alone takes ~1.5 s at the contract's large size."""
     shared = shared_scorecard(url, version, view.start, view.end, view.level, view.journey, scope)
     cfg = data.config()
-    frame = se.export_frame(shared, view, cfg, scope)
     title = f"Ecosystem scorecard: {audience}"
-    return {"pdf": se.scorecard_pdf(se.one_page(shared, view, cfg, scope, audience), title),
-            "csv": se.export_csv(frame), "xlsx": se.export_xlsx(frame, f"{title} · {view.describe(cfg)}")}
+    if fmt == "pdf":
+        return se.scorecard_pdf(se.one_page(shared, view, cfg, scope, audience), title)
+    frame = se.export_frame(shared, view, cfg, scope)
+    if fmt == "csv":
+        return se.export_csv(frame)
+    if fmt == "xlsx":
+        return se.export_xlsx(frame, f"{title} · {view.describe(cfg)}")
+    raise ValueError(f"no scorecard export as {fmt!r}")
 
 
 def audience(viewer: Viewer) -> str:
@@ -130,12 +139,12 @@ def downloads(url: str, version: str, view: se.ScorecardView, viewer: Viewer, ke
     (window, level, journey, as-of date and scope in every row), each download logged as an
     ``export`` in the audit log for a dealer-group, region, marketing or share-link viewer."""
     who = audience(viewer)
-    files = export_files(url, version, view, viewer.scope, who)
     stem = view.file_stem() if viewer.sees_everything else f"{se.slug(who)}_{view.file_stem()}"
     detail = f"scorecard by {view.level} {view.start}..{view.end}" + (f" ({view.journey})" if view.journey else "")
     columns = st.columns(len(FORMATS))
     for column, (fmt, (label, mime, icon, tip)) in zip(columns, FORMATS.items()):
-        column.download_button(f"Download the scorecard ({label})", files[fmt], file_name=f"{stem}.{fmt}", mime=mime,
+        made = functools.partial(export_file, url, version, view, viewer.scope, who, fmt)  # made on click
+        column.download_button(f"Download the scorecard ({label})", made, file_name=f"{stem}.{fmt}", mime=mime,
                                key=f"{key}_download" if fmt == "csv" else f"{key}_download_{fmt}", icon=icon,
                                help=tip, on_click=access.export_recorder(viewer, f"{detail} ({fmt.upper()})"))
 

@@ -50,16 +50,20 @@ def _link(db: str, group: str, at: datetime | None = None, days: int = 14) -> tu
 
 @pytest.fixture
 def captured(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, bytes]]:
-    """Every set of export files a page offers for download (the bytes behind the three buttons)."""
+    """Every set of export files a page offers for download (the bytes behind the three buttons).
+
+    The buttons make their file when clicked (deferred, which AppTest cannot click through), so
+    the files are made here from exactly what the page handed to ``downloads``: its view and viewer."""
     seen: list[dict[str, bytes]] = []
-    original = scorecard_data.export_files
+    original = scorecard_data.downloads
 
-    def record(*args: Any) -> dict[str, bytes]:  # noqa: ANN401
-        files = original(*args)
-        seen.append(files)
-        return files
+    def record(url: str, version: str, view: ScorecardView, viewer: Any, **kwargs: Any) -> None:  # noqa: ANN401
+        original(url, version, view, viewer, **kwargs)
+        who = scorecard_data.audience(viewer)
+        seen.append({fmt: scorecard_data.export_file(url, version, view, viewer.scope, who, fmt)
+                     for fmt in scorecard_data.FORMATS})
 
-    monkeypatch.setattr(scorecard_data, "export_files", record)
+    monkeypatch.setattr(scorecard_data, "downloads", record)
     return seen
 
 
