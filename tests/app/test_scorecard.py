@@ -12,7 +12,7 @@ from tests.app.conftest import metric_values
 
 from revops_core import formatting
 from revops_core import scorecard as sc
-from shell.scorecard_data import FIRST_COLUMNS
+from shell.scorecard_data import FIRST_COLUMNS, more_columns
 
 PAGE = "views/scorecard.py"
 BOUND = ("eco_level", "eco_journey", "eco_window", "eco_start", "eco_end", "eco_heat_segment", "eco_heat_value",
@@ -40,6 +40,9 @@ def test_default_dealer_scorecard_is_the_last_complete_quarter(open_page, sample
     start, end = window(at)
     assert (start, end) == (date(2026, 4, 1), date(2026, 6, 30))  # the last complete quarter at the as-of date
     card, steps = core_card(sample_engine, cfg, start, end, "dealer")
+    shown = at.dataframe[0].value
+    assert list(shown.columns) == ["Rank", "Dealer", *FIRST_COLUMNS]  # only what is shown is sent
+    at.multiselect(key="eco_columns").set_value(more_columns("dealer")).run()
     shown = at.dataframe[0].value
     assert len(shown) == len(card.rows) == 40
     top, row = shown.iloc[0], card.rows[0]

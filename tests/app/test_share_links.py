@@ -110,7 +110,7 @@ def test_the_link_is_read_only_without_sign_in_and_ignores_other_parameters(role
     at = open_link(token, eco_level="region", eco_start="2020-01-01", as_of="2020-01-01", mm_org="Somebody")
     assert [t.value for t in at.title] == ["Ecosystem scorecard"]
     assert "Dealer level · All journeys · 1 Apr 2026 – 30 Jun 2026 · as of 30 Jun 2026" in at.caption[0].value
-    assert "Dealer ID" in at.dataframe[0].value.columns             # the bound level, not the link's region
+    assert "Dealer" in at.dataframe[0].value.columns                # the bound level, not the link's region
     assert not at.text_input and not at.selectbox and not at.multiselect and not at.date_input and not at.radio
     assert not at.button and not at.sidebar.children and not at.get("segmented_control")
     assert [b.label for b in at.get("download_button")] == ["Download the scorecard (PDF)",

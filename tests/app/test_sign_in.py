@@ -78,6 +78,7 @@ def test_a_dealer_group_sees_itself_and_anonymous_peers_only(signed_config: str,
     with sample_engine.connect() as conn:
         mine = {e.name for e in qs.entities(conn, "dealer", qm.Scope(frozenset({own}))).values()}
         theirs = {e.name for e in qs.entities(conn, "dealer", EVERYTHING).values()} - mine
+    at.multiselect(key="eco_columns").set_value(["Dealer ID"]).run()
     table = at.dataframe[0].value
     shown = set(table["Dealer"])
     assert shown & mine and not shown & theirs
