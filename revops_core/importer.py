@@ -76,7 +76,8 @@ from revops_core.contract import (DATASET_BY_NAME, DATASETS, DEFAULT_MAX_AMOUNT,
 from revops_core.db import sqlite_path
 from revops_core.errors import ImportRejected
 from revops_core.loader import (DanglingRows, bulk_transaction, check_mode, clear_tables, data_loaded, finish_load,
-                                insert_frame, insert_records, refresh_statistics, reset_sequences, start_load)
+                                insert_frame, insert_records, refresh_statistics, reset_sequences, staged,
+                                start_load)
 from revops_core.schema import TABLES, ensure_schema, stored_version
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ _REFERENCED = {c.references.split(".")[0] for ds in DATASETS for c in ds.columns
 
 Keys = Mapping[str, Collection[tuple[object, ...]]]
 Progress = Callable[[float, str], None]
+Writer = Callable[[str, pd.DataFrame], object]   # writes one checked chunk of a dataset
 
 
 class FolderRejected(ImportRejected):
@@ -993,15 +995,15 @@ def _inspect(files: Mapping[str, Path], run: _Pass) -> dict[str, CsvInfo]:
 
 
 def _check_file(ds: Dataset, path: Path, info: CsvInfo, checker: _Validator, run: _Pass,
-                conn: Connection | None) -> None:
-    """Check (and with ``conn``, write while nothing is wrong) one dataset file, chunk by chunk."""
+                write: Writer | None) -> None:
+    """Check (and with ``write``, write while nothing is wrong) one dataset file, chunk by chunk."""
     count, first, last = 0, True, 1
     try:
         for raw in read_chunks(path, ds.column_names, info=info):
             typed = checker.check(ds, raw, first)
             first, count = False, count + len(typed)
-            if conn is not None and not run.problems:
-                insert_frame(conn, ds.name, typed)
+            if write is not None and not run.problems:
+                write(ds.name, typed)
             seen = int(raw.index[-1]) if len(raw) else last
             run.tick(f"{ds.name}: {count:,} rows", seen - last)
             last = seen
@@ -1014,18 +1016,18 @@ def _check_file(ds: Dataset, path: Path, info: CsvInfo, checker: _Validator, run
 
 
 def _check_datasets(files: Mapping[str, Path], infos: Mapping[str, CsvInfo], run: _Pass, lookup: _Lookup | None,
-                    conn: Connection | None) -> None:
+                    write: Writer | None) -> None:
     """Every readable dataset file in load order, through one validator."""
     unreadable = {name for name, info in infos.items() if info.problem}
     checker = _Validator(run.settings.journeys, run.settings.max_amount, run.problems, run.warnings, lookup,
                          set(files), unreadable)
     for ds in load_order():
         if ds.name in files and ds.name not in unreadable:
-            _check_file(ds, files[ds.name], infos[ds.name], checker, run, conn)
+            _check_file(ds, files[ds.name], infos[ds.name], checker, run, write)
 
 
-def _plain_pass(folder: Path, settings: _Settings, lookup: _Lookup | None, conn: Connection | None) -> _Pass:
-    """One pass over a folder of contract files (writing through ``conn`` when given)."""
+def _plain_pass(folder: Path, settings: _Settings, lookup: _Lookup | None, write: Writer | None) -> _Pass:
+    """One pass over a folder of contract files (writing each checked chunk through ``write`` when given)."""
     run = _Pass(settings)
     files, problems, warnings = folder_files(folder)
     run.warnings += warnings
@@ -1034,7 +1036,7 @@ def _plain_pass(folder: Path, settings: _Settings, lookup: _Lookup | None, conn:
     if not files and not problems:
         expected = ", ".join(f"{name}.csv" for name in DATASET_BY_NAME)
         run.problems.whole(str(folder), f": the folder holds no contract file ({expected}); nothing to import")
-    _check_datasets(files, _inspect(files, run), run, lookup, conn)
+    _check_datasets(files, _inspect(files, run), run, lookup, write)
     return run
 
 
@@ -1147,7 +1149,7 @@ def _backup_pass(folder: Path, settings: _Settings, conn: Connection | None) -> 
     if found is None:
         return run
     files = {name: path for name, path in found.items() if name in DATASET_BY_NAME}
-    _check_datasets(files, _inspect(files, run), run, None, conn)
+    _check_datasets(files, _inspect(files, run), run, None, None if conn is None else partial(insert_frame, conn))
     for table in backup.product_tables():
         if table.name in found:
             _restore_table(table, found[table.name], run, conn)
@@ -1235,10 +1237,24 @@ def _write_pass(conn: Connection, folder: Path, settings: _Settings, taken_at: d
         data_loaded(conn)
     else:
         start_load(conn, settings.mode)
-        run = _plain_pass(folder, settings, _DatabaseKeys(conn) if settings.mode == "append" else None, conn)
+        run = _plain_pass(folder, settings, _DatabaseKeys(conn) if settings.mode == "append" else None,
+                          partial(insert_frame, conn))
         finish_load(conn, "import", taken_at)
     if run.problems:
         raise run.rejection()
+    return run
+
+
+def _staged_pass(engine: Engine, folder: Path, settings: _Settings, taken_at: datetime) -> _Pass:
+    """DuckDB: check and stage every chunk (``loader.Staging``, committed chunk by chunk, so memory
+    does not grow with the files), then move the staged rows into the datasets in one transaction
+    only when nothing is wrong; raises on the first rejection, leaving the datasets as they were."""
+    with staged(engine) as stage:
+        run = _plain_pass(folder, settings, _DatabaseKeys(stage.conn) if settings.mode == "append" else None,
+                          stage.write)
+        if run.problems:
+            raise run.rejection()
+        stage.load(settings.mode, "import", taken_at)
     return run
 
 
@@ -1267,8 +1283,11 @@ def import_folder(engine: Engine, path: str | Path, mode: str = "replace", journ
         _dry_run(engine, folder, settings)
     ensure_schema(engine)
     try:
-        with bulk_transaction(engine) as conn:
-            run = _write_pass(conn, folder, settings, taken_at or datetime.now())
+        if engine.dialect.name == "duckdb" and not is_backup(folder):
+            run = _staged_pass(engine, folder, settings, taken_at or datetime.now())
+        else:
+            with bulk_transaction(engine) as conn:
+                run = _write_pass(conn, folder, settings, taken_at or datetime.now())
     except (sa.exc.DBAPIError, engine.dialect.loaded_dbapi.Error) as exc:   # COPY raises the driver's own
         reason = getattr(exc, "orig", None) or exc
         raise ImportRejected([f"the database refused the import ({reason}); nothing was written"]) from exc
