@@ -829,6 +829,75 @@ class _DatabaseKeys:
 
 
 _NO_KEYS = _KnownKeys({})
+_HASH_KEYS = ("autorevops-key-1", "autorevops-key-2")   # two independent 64-bit hashes: 128 bits a key
+
+
+def _key_hashes(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Two independent 64-bit hashes of each row's values in ``columns``. Timestamps are hashed as
+    nanoseconds, other values as they are (strings), so equal keys hash alike in every chunk."""
+    canonical = pd.DataFrame({c: (frame[c].astype("datetime64[ns]").to_numpy().view("int64")
+                                  if pd.api.types.is_datetime64_any_dtype(frame[c]) else frame[c].to_numpy(dtype=object))
+                              for c in columns}, index=range(len(frame)))
+    return tuple(pd.util.hash_pandas_object(canonical, index=False, hash_key=k).to_numpy()  # type: ignore[return-value]
+                 for k in _HASH_KEYS)
+
+
+class _KeyIndex:
+    """The keys of one dataset file seen so far: their two hashes and the row of each, 24 bytes a key
+    where a dict of Python tuples took ~300 (9.6M touchpoint keys: ~3 GiB). Two 64-bit hashes make a
+    false match (2^-128 a pair) practically impossible.
+
+    Kept as a few runs sorted by the first hash, merged as they grow (two runs of similar size
+    become one), so adding a chunk never moves the whole index and a look-up searches a handful of
+    sorted arrays with sorted needles."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def __len__(self) -> int:
+        return sum(len(run[0]) for run in self.runs)
+
+    def find(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """The row of each key given by its hashes, or -1 for a key not in the index."""
+        found = np.full(len(first), -1, np.int64)
+        if not len(first):
+            return found
+        order = np.argsort(first, kind="stable")
+        f, s_ = first[order], second[order]
+        for run_first, run_second, run_rows in self.runs:
+            pos = np.searchsorted(run_first, f)
+            inside = np.flatnonzero(pos < len(run_first))
+            hit = inside[run_first[pos[inside]] == f[inside]]
+            exact = hit[run_second[pos[hit]] == s_[hit]]
+            found[order[exact]] = run_rows[pos[exact]]
+            for i in np.setdiff1d(hit, exact, assume_unique=True):  # another key shares the first hash
+                j = int(pos[i]) + 1
+                while j < len(run_first) and run_first[j] == f[i]:
+                    if run_second[j] == s_[i]:
+                        found[order[i]] = run_rows[j]
+                        break
+                    j += 1
+        return found
+
+    def add(self, first: np.ndarray, second: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Add a chunk's keys (``rows`` ascending); returns, per key, the row it repeats (an earlier
+        chunk's, or an earlier row of this chunk) or -1 for a key seen the first time."""
+        earlier = self.find(first, second)
+        order = np.lexsort((rows, second, first))          # by key, then by row
+        f, s_, r = first[order], second[order], rows[order]
+        starts = np.ones(len(f), bool)
+        starts[1:] = (f[1:] != f[:-1]) | (s_[1:] != s_[:-1])
+        run_first = r[np.maximum.accumulate(np.where(starts, np.arange(len(f)), 0))]
+        within = np.full(len(first), -1, np.int64)
+        within[order[~starts]] = run_first[~starts]
+        new = starts & (earlier[order] < 0)               # first occurrences, absent before (sorted by first)
+        if new.any():
+            self.runs.append((f[new], s_[new], r[new]))
+            while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
+                merged = [np.concatenate(parts) for parts in zip(self.runs.pop(-2), self.runs.pop())]
+                by_first = np.argsort(merged[0], kind="stable")
+                self.runs.append((merged[0][by_first], merged[1][by_first], merged[2][by_first]))
+        return np.where(earlier >= 0, earlier, within)
 
 
 class _Validator:
@@ -845,7 +914,7 @@ class _Validator:
         self.problems, self.warnings, self.lookup = problems, warnings, lookup
         self.present = set(present)
         self.skip = set(unreadable)
-        self.keys: dict[str, dict[object, object]] = {}
+        self.keys: dict[str, _KeyIndex] = {}
 
     def check(self, ds: Dataset, raw: pd.DataFrame, first: bool) -> pd.DataFrame:
         """The typed chunk of ``ds``; every problem of its cells, rows, keys and links is recorded."""
@@ -870,20 +939,22 @@ class _Validator:
         """Each key once per file (the later row names the earlier), and in append mode not in the database."""
         file, label = f"{ds.name}.csv", ", ".join(ds.key)
         rows = _key_rows(ds, frame)
-        seen = self.keys.setdefault(ds.name, {})
-        fresh: list[tuple[object, object]] = []
-        for row, key in zip(rows.index.tolist(), _keys_of(rows, ds.key)):
-            first = seen.get(key)
-            if first is not None:
-                shown = _show(_as_tuple(key, len(ds.key)))
-                self.problems.cell(file, row, label, _Bad(f"duplicate key {shown}, also on row {first}; each key may "
-                                                          "appear once", "duplicate key", "each key may appear once",
-                                                          shown))
-            else:
-                seen[key] = row
-                fresh.append((row, key))
-        if self.lookup is not None and fresh:
-            self._check_in_database(ds, fresh)
+        if not len(rows):
+            return
+        first, second = _key_hashes(rows, ds.key)
+        repeats = self.keys.setdefault(ds.name, _KeyIndex()).add(first, second, rows.index.to_numpy(dtype=np.int64))
+        dup = np.flatnonzero(repeats >= 0)
+        repeated = rows.iloc[dup]
+        for row, key, earlier in zip(repeated.index.tolist(), _keys_of(repeated, ds.key), repeats[dup].tolist()):
+            shown = _show(_as_tuple(key, len(ds.key)))
+            self.problems.cell(file, row, label, _Bad(f"duplicate key {shown}, also on row {earlier}; each key "
+                                                      "may appear once", "duplicate key", "each key may appear once",
+                                                      shown))
+        if self.lookup is not None:
+            once = rows.iloc[np.flatnonzero(repeats < 0)]
+            fresh = list(zip(once.index.tolist(), _keys_of(once, ds.key)))
+            if fresh:
+                self._check_in_database(ds, fresh)
 
     def _check_in_database(self, ds: Dataset, fresh: list[tuple[object, object]]) -> None:
         width, label = len(ds.key), ", ".join(ds.key)
@@ -914,8 +985,9 @@ class _Validator:
                 continue
             values = frame[col.name]
             values = values[pd.notna(values.to_numpy(dtype=object))]
-            known = self.keys.get(target, {})
-            missing = [(row, v) for row, v in zip(values.index.tolist(), values.tolist()) if v not in known]
+            known = self.keys.get(target, _KeyIndex())
+            found = known.find(*_key_hashes(values.to_frame(), [col.name])) if len(values) else np.empty(0, np.int64)
+            missing = [(row, v) for row, v, at in zip(values.index.tolist(), values.tolist(), found.tolist()) if at < 0]
             if missing and self.lookup is not None:
                 found = self.lookup.keys(target, {v for _, v in missing})
                 missing = [(row, v) for row, v in missing if v not in found]

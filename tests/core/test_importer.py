@@ -64,7 +64,10 @@ def edit(files: dict[str, str], name: str, row: int, column: str, value: str) ->
     grid = list(csv.reader(io.StringIO(files[name], newline="")))
     grid[row - 1][grid[0].index(column)] = value
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(grid)
+    # Python 3.11's writer leaves a lone carriage return unquoted (its line end here is "\n"), which
+    # splits the record when read back: quote every field then.
+    lone_cr = any("\r" in cell for record in grid for cell in record)
+    csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL if lone_cr else csv.QUOTE_MINIMAL).writerows(grid)
     return {**files, name: out.getvalue()}
 
 
