@@ -196,31 +196,45 @@ def slider_seconds(url: str) -> float:
 
 
 PAGE_SCRIPT = """
-import sys, time, json, resource
+import sys, time, json, resource, importlib, pkgutil
+root, url, mode, pages = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+sys.path.insert(0, root)
+if mode == "warm":   # what a running app has done before its first visitor: imports, its engine
+    import altair, pandas, streamlit, sqlalchemy as sa
+    for pkg in ("revops_core", "shell"):
+        for info in pkgutil.walk_packages(importlib.import_module(pkg).__path__, pkg + "."):
+            if not info.name.endswith("__main__"):
+                importlib.import_module(info.name)
+    from revops_core.db import make_engine
+    with make_engine(url).connect() as conn:
+        conn.execute(sa.select(sa.literal(1)))
 from streamlit.testing.v1 import AppTest
-pages = sys.argv[1:]
 out = {}
 for page in pages:
     start = time.perf_counter()
-    at = AppTest.from_file(%r, default_timeout=600)
-    at.run()
+    at = AppTest.from_file(root + "/app.py", default_timeout=600)
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
+    assert at.title, "the page drew no title"
     out[page] = time.perf_counter() - start
 out["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(out))
-""" % str(ROOT / "app.py")
+"""
 
 
 def page_steps(url: str) -> list[dict[str, Any]]:
-    """Each page's first render in a fresh process, then one process opening every page in turn."""
+    """Each page's first render with cold caches, as the first visitor after an import meets it in a
+    running app (modules imported, engine open) and in a fresh process (imports included), each page
+    in a process of its own (AppTest); then one process opening every page in turn (its peak RSS)."""
     env = {"AUTOREVOPS_DB_URL": url}
     rows: list[dict[str, Any]] = []
     for page in PAGES:
-        _, _, out = timed_process(["-c", PAGE_SCRIPT, page], env)
-        rows.append({"step": f"first render: {page.removeprefix('views/')}", "product": json.loads(out)[page],
-                     "raw": None})
-    _, peak, out = timed_process(["-c", PAGE_SCRIPT, *PAGES], env)
+        name = page.removeprefix("views/")
+        warm = json.loads(timed_process(["-c", PAGE_SCRIPT, str(ROOT), url, "warm", page], env)[2])[page]
+        cold = json.loads(timed_process(["-c", PAGE_SCRIPT, str(ROOT), url, "cold", page], env)[2])[page]
+        rows.append({"step": f"first render in a running app: {name}", "product": warm, "raw": None})
+        rows.append({"step": f"first render in a fresh process: {name}", "product": cold, "raw": None})
+    _, peak, out = timed_process(["-c", PAGE_SCRIPT, str(ROOT), url, "cold", *PAGES], env)
     rows.append({"step": "app process while browsing every page above (peak RSS, MiB)", "product": None,
                  "raw": None, "mib": peak})
     return rows
