@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 import re
 from collections.abc import Callable, Mapping
@@ -182,8 +183,9 @@ def _duckdb_engine(url: sa.engine.URL, create: bool) -> Engine:
 
     A DuckDB file is locked by the process that opens it, even for reading. So that the app and a
     command (an import, ``deck``, a scheduled ``burst-scorecards``) can share the file, a process
-    holds it only while it uses it (no connection pool: each ``connect`` opens the file, each close
-    releases it; opening costs ~30 ms), and a connect that finds the file locked waits for it, up to
+    holds it only while it uses it: its pooled connections are closed once none has been used for
+    ``LINGER_SECONDS`` (``_Linger``; a page's dozen queries share one open file instead of opening
+    it each time, ~25 ms), and a connect that finds the file locked waits for it, up to
     ``AUTOREVOPS_DUCKDB_LOCK_WAIT`` seconds (default 60), before it fails with one line. DuckDB's
     memory is bounded (``duckdb_memory``)."""
     path = None if url.database in (None, "", ":memory:") else Path(url.database)  # type: ignore[arg-type]
@@ -193,10 +195,50 @@ def _duckdb_engine(url: sa.engine.URL, create: bool) -> Engine:
         path.parent.mkdir(parents=True, exist_ok=True)
     else:
         _require_file(path)
-    engine = _create_engine(url, poolclass=sa.pool.NullPool,
+    engine = _create_engine(url, poolclass=sa.pool.QueuePool, pool_size=4, max_overflow=16,
                             connect_args={"config": {"memory_limit": duckdb_memory()}})
     sa.event.listen(engine, "do_connect", _waiting_for_lock(lock_wait()))
+    _Linger(engine, LINGER_SECONDS)
     return engine
+
+
+LINGER_SECONDS = 1.0
+"""How long a process keeps a DuckDB file open after its last connection was returned."""
+
+
+class _Linger:
+    """Closes an engine's idle pooled connections once none has been checked out for ``seconds``, so
+    the file's lock is released soon after a burst of work (``_duckdb_engine``)."""
+
+    def __init__(self, engine: Engine, seconds: float) -> None:
+        self.engine, self.seconds = engine, seconds
+        self.lock = threading.Lock()
+        self.out = 0
+        self.timer: threading.Timer | None = None
+        sa.event.listen(engine, "checkout", self.checkout)
+        sa.event.listen(engine, "checkin", self.checkin)
+
+    def checkout(self, *_args: object) -> None:
+        with self.lock:
+            self.out += 1
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
+
+    def checkin(self, *_args: object) -> None:
+        with self.lock:
+            self.out = max(self.out - 1, 0)
+            if self.out == 0 and self.timer is None:
+                self.timer = threading.Timer(self.seconds, self.release)
+                self.timer.daemon = True
+                self.timer.start()
+
+    def release(self) -> None:
+        with self.lock:
+            if self.out or self.timer is None:
+                return
+            self.timer = None
+            self.engine.pool.dispose()   # closes the idle connections only; the pool stays usable
 
 
 def duckdb_memory(environ: Mapping[str, str] | None = None) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from revops_core.db import DatabaseProblem, describe_failure, lock_wait, make_engine
+from revops_core.db import LINGER_SECONDS, DatabaseProblem, describe_failure, lock_wait, make_engine
 
 HOLD = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); c.execute('select 1'); print('held', flush=True); " \
        "time.sleep(float(sys.argv[2]))"
@@ -38,8 +38,27 @@ def test_the_engine_releases_the_file_between_uses(duck_file: Path) -> None:
     engine = make_engine(f"duckdb:///{duck_file}")
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT x FROM t")).scalar_one() == 7
+    time.sleep(LINGER_SECONDS + 0.5)
     holder = _hold(duck_file, 0.1)      # another process opens the file while the engine lives
     assert holder.wait(timeout=30) == 0
+    engine.dispose()
+
+
+def test_a_burst_of_connects_shares_one_open_file_then_lets_it_go(duck_file: Path) -> None:
+    """A page's queries reuse the open file (opening it costs ~25 ms each time); once idle for
+    ``LINGER_SECONDS`` the engine closes it, and the next connect opens it again."""
+    engine = make_engine(f"duckdb:///{duck_file}")
+    opened: list[object] = []
+    sa.event.listen(engine, "connect", lambda dbapi_conn, _record: opened.append(dbapi_conn))
+    for _ in range(5):
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT x FROM t")).scalar_one() == 7
+    assert len(opened) == 1
+    time.sleep(LINGER_SECONDS + 0.5)
+    assert engine.pool.checkedin() == 0   # closed: the file is free for another process
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT x FROM t")).scalar_one() == 7
+    assert len(opened) == 2
     engine.dispose()
 
 
