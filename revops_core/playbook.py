@@ -173,14 +173,32 @@ def ev_mix_at(conn: Connection, as_of: date, target: float, scope: Scope = EVERY
     return ev_mix_sustained(ends, q.ev_program_revenue(conn, ends, scope), target)
 
 
+@dataclass(frozen=True)
+class PlaybookTiles:
+    """The playbook metrics the board shows as tiles with a trend, at one date: what each earlier
+    quarter end of the trend needs (the OEM mix and the four-quarter EV test are shown at D only)."""
+
+    as_of: date
+    revenue_run_rate: RunRate
+    esa_lift: EsaLift
+    eco_margin_ttm: float
+
+
+def playbook_tiles(conn: Connection, as_of: date, scope: Scope = EVERYTHING) -> PlaybookTiles:
+    """The run rate, E-SA lift and ECO margin at ``as_of`` (METRICS.md, as in ``playbook_metrics``)."""
+    return PlaybookTiles(as_of, run_rate(q.revenue_ytd(conn, as_of, scope), as_of),
+                         esa_lift(q.esa_counts(conn, as_of, scope)), q.eco_margin_ttm(conn, as_of, scope))
+
+
 def playbook_metrics(conn: Connection, as_of: date, cfg: AppConfig, scope: Scope = EVERYTHING) -> PlaybookMetrics:
     """Every playbook metric at ``as_of`` (METRICS.md "Playbook metrics beyond the board table")."""
+    tiles = playbook_tiles(conn, as_of, scope)
     return PlaybookMetrics(
         as_of=as_of,
-        revenue_run_rate=run_rate(q.revenue_ytd(conn, as_of, scope), as_of),
-        esa_lift=esa_lift(q.esa_counts(conn, as_of, scope)),
+        revenue_run_rate=tiles.revenue_run_rate,
+        esa_lift=tiles.esa_lift,
         award_to_sop_months=months(q.award_to_sop_days(conn, as_of, scope)),
-        eco_margin_ttm=q.eco_margin_ttm(conn, as_of, scope),
+        eco_margin_ttm=tiles.eco_margin_ttm,
         oem_mix=oem_mix(q.oem_rows(conn, as_of, scope), q.mix_totals(conn, as_of, scope)),
         ev_mix_sustained=ev_mix_at(conn, as_of, cfg.rules.risks.ev_mix_target, scope),
     )

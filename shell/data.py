@@ -90,9 +90,15 @@ def playbook_metrics(url: str, version: str, as_of: date, scope: Scope = EVERYTH
         return playbook.playbook_metrics(conn, as_of, config(), scope)
 
 
-def playbook_trend(url: str, version: str, as_of: date, quarters: int = 4) -> list[playbook.PlaybookMetrics]:
-    """Playbook metrics at the ends of the previous ``quarters`` quarters, oldest first."""
-    return [playbook_metrics(url, version, d) for d in reversed(previous_quarter_ends(as_of, quarters))]
+@st.cache_data(show_spinner=False)
+def playbook_tiles(url: str, version: str, as_of: date, scope: Scope = EVERYTHING) -> playbook.PlaybookTiles:
+    with engine(url).connect() as conn:
+        return playbook.playbook_tiles(conn, as_of, scope)
+
+
+def playbook_trend(url: str, version: str, as_of: date, quarters: int = 4) -> list[playbook.PlaybookTiles]:
+    """The board's playbook tiles at the ends of the previous ``quarters`` quarters, oldest first."""
+    return [playbook_tiles(url, version, d) for d in reversed(previous_quarter_ends(as_of, quarters))]
 
 
 @st.cache_data(show_spinner=False)

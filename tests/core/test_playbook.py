@@ -235,6 +235,20 @@ def test_eco_margin_ttm(engine: Engine, cfg: AppConfig) -> None:
     assert metrics(engine, cfg, scope=G1).eco_margin_ttm == pytest.approx(300)
 
 
+def test_the_boards_trend_tiles_are_the_metrics_own_figures(engine: Engine, cfg: AppConfig) -> None:
+    """``playbook_tiles`` (each earlier quarter end of the board's trend) gives what ``playbook_metrics``
+    gives for the run rate, E-SA lift and ECO margin, scope applied, without the OEM mix and EV test."""
+    write(engine, accounts=ACCOUNTS, products=PRODUCTS, platform_awards=[award("a1"), award("ag", account="g1")],
+          ecos=[eco("e1", "APPROVED", date(2025, 1, 1), 1000, 300), eco("e7", "APPROVED", date(2025, 2, 1), 400, 100,
+                                                                       "ag")])
+    for scope, margin in ((EVERYTHING, 1000.0), (G1, 300.0)):
+        full = metrics(engine, cfg, scope=scope)
+        with engine.connect() as conn:
+            tiles = pb.playbook_tiles(conn, D, scope)
+        assert tiles == pb.PlaybookTiles(D, full.revenue_run_rate, full.esa_lift, full.eco_margin_ttm)
+        assert tiles.eco_margin_ttm == pytest.approx(margin)
+
+
 # --- oem_mix ---------------------------------------------------------------------------------------
 
 MIX_ACCOUNTS = [
