@@ -6,7 +6,8 @@ Frames hold contract columns with Python values (``date``, ``datetime``, ``bool`
 version advances (the shell keys its caches on it).
 
 The importer streams: it opens the transaction, calls ``start_load``, inserts each checked
-chunk with ``insert_frame`` and ends with ``finish_load``. A backup restore replaces every
+chunk with ``insert_frame`` and ends with ``finish_load``. On DuckDB the chunks are committed into
+staging tables first and moved in that one transaction (``Staging``), so memory stays bounded. A backup restore replaces every
 table it holds (``clear_tables``, ``insert_records``), takes no snapshot of its own (the
 backup carries its snapshots) and moves the id sequences past the restored ids.
 """
