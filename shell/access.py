@@ -240,11 +240,14 @@ def record_view(viewer: Viewer, page: str, detail: str) -> None:
 
 
 def export_recorder(viewer: Viewer, detail: str) -> Callable[[], None]:
-    """A download button's ``on_click``: logs an ``export`` of ``detail`` for an audited viewer."""
+    """Logs an ``export`` of ``detail`` for an audited viewer when called: from the callable that
+    makes a download's file, which runs outside the page's run (so the client's address is taken now)."""
+    address = client()
+
     def record() -> None:
         if viewer.audited:
             audit.record(data.engine(data.db_url()), datetime.now(), viewer.username.lower(), audit.EXPORT, detail,
-                         client())
+                         address)
     return record
 
 

@@ -6,6 +6,7 @@ read-only view a share link opens (``show_shared``)."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import date, datetime
 
 import pandas as pd
@@ -138,15 +139,30 @@ def downloads(url: str, version: str, view: se.ScorecardView, viewer: Viewer, ke
     """The view as the viewer sees it as a one-page PDF, a CSV and an Excel workbook of raw numbers
     (window, level, journey, as-of date and scope in every row), each download logged as an
     ``export`` in the audit log for a dealer-group, region, marketing or share-link viewer."""
-    who = audience(viewer)
-    stem = view.file_stem() if viewer.sees_everything else f"{se.slug(who)}_{view.file_stem()}"
-    detail = f"scorecard by {view.level} {view.start}..{view.end}" + (f" ({view.journey})" if view.journey else "")
+    stem = view.file_stem() if viewer.sees_everything else f"{se.slug(audience(viewer))}_{view.file_stem()}"
+    makers = file_makers(url, version, view, viewer)
     columns = st.columns(len(FORMATS))
     for column, (fmt, (label, mime, icon, tip)) in zip(columns, FORMATS.items()):
-        made = functools.partial(export_file, url, version, view, viewer.scope, who, fmt)  # made on click
-        column.download_button(f"Download the scorecard ({label})", made, file_name=f"{stem}.{fmt}", mime=mime,
-                               key=f"{key}_download" if fmt == "csv" else f"{key}_download_{fmt}", icon=icon,
-                               help=tip, on_click=access.export_recorder(viewer, f"{detail} ({fmt.upper()})"))
+        column.download_button(f"Download the scorecard ({label})", makers[fmt], file_name=f"{stem}.{fmt}",
+                               mime=mime, key=f"{key}_download" if fmt == "csv" else f"{key}_download_{fmt}",
+                               icon=icon, help=tip, on_click="ignore")
+
+
+def file_makers(url: str, version: str, view: se.ScorecardView, viewer: Viewer) -> dict[str, Callable[[], bytes]]:
+    """Per format, what a click on its button calls: the file as the viewer sees it, the export logged."""
+    who = audience(viewer)
+    detail = f"scorecard by {view.level} {view.start}..{view.end}" + (f" ({view.journey})" if view.journey else "")
+    return {fmt: functools.partial(_exported, access.export_recorder(viewer, f"{detail} ({fmt.upper()})"),
+                                   url, version, view, viewer.scope, who, fmt) for fmt in FORMATS}
+
+
+def _exported(record: Callable[[], None], url: str, version: str, view: se.ScorecardView, scope: Scope,
+              audience_name: str, fmt: str) -> bytes:
+    """A download's file, made when the viewer clicks (Streamlit calls this outside the page's run, so
+    the page does not rerun), and the export logged as it is handed over."""
+    made = export_file(url, version, view, scope, audience_name, fmt)
+    record()
+    return made
 
 
 # ---- share links (admins) ------------------------------------------------------------------------

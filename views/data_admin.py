@@ -59,11 +59,13 @@ def _summaries(url: str) -> None:
                  "sample load rebuilds them in the same transaction; a table that is not current is "
                  "ignored and the pages read the datasets directly (same figures, slower).")
         if infos:
-            rows = [{"Table": i.name, "Holds": SUMMARY_TEXT.get(i.name, "—"), "Rows": i.rows,
+            # The long description last, so the short columns stay in view on a narrow screen.
+            rows = [{"Table": i.name, "Current": "yes" if i.current else "no", "Rows": i.rows,
                      "Rebuilt": formatting.moment(i.refreshed_at), "Rebuild took (s)": round(i.seconds, 2),
-                     "Current": "yes" if i.current else "no"} for i in infos]
+                     "Holds": SUMMARY_TEXT.get(i.name, "—")} for i in infos]
             tables.show(pd.DataFrame(rows), hide_index=True, width="stretch",
-                        column_config={"Rows": st.column_config.NumberColumn(format="localized")})
+                        column_config={"Rows": st.column_config.NumberColumn(format="localized"),
+                                       "Holds": st.column_config.TextColumn(width="large")})
         else:
             st.info("No summary tables yet: the next import builds them, or rebuild them now.")
         if st.button("Rebuild the summary tables", key="data_summaries"):

@@ -49,22 +49,25 @@ def _link(db: str, group: str, at: datetime | None = None, days: int = 14) -> tu
 
 
 @pytest.fixture
-def captured(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, bytes]]:
-    """Every set of export files a page offers for download (the bytes behind the three buttons).
+def captured(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """What each render of the page offers behind its three download buttons: per format, the
+    callable a click runs (it makes the file and logs the export; AppTest cannot click through a
+    file made on click)."""
+    seen: list[dict[str, Any]] = []
+    original = scorecard_data.file_makers
 
-    The buttons make their file when clicked (deferred, which AppTest cannot click through), so
-    the files are made here from exactly what the page handed to ``downloads``: its view and viewer."""
-    seen: list[dict[str, bytes]] = []
-    original = scorecard_data.downloads
+    def record(*args: Any) -> dict[str, Any]:  # noqa: ANN401
+        makers = original(*args)
+        seen.append(makers)
+        return makers
 
-    def record(url: str, version: str, view: ScorecardView, viewer: Any, **kwargs: Any) -> None:  # noqa: ANN401
-        original(url, version, view, viewer, **kwargs)
-        who = scorecard_data.audience(viewer)
-        seen.append({fmt: scorecard_data.export_file(url, version, view, viewer.scope, who, fmt)
-                     for fmt in scorecard_data.FORMATS})
-
-    monkeypatch.setattr(scorecard_data, "downloads", record)
+    monkeypatch.setattr(scorecard_data, "file_makers", record)
     return seen
+
+
+def clicked(makers: dict[str, Any]) -> dict[str, bytes]:
+    """The three files, as three clicks get them (each logs its export)."""
+    return {fmt: make() for fmt, make in makers.items()}
 
 
 def _file_leaks(files: dict[str, bytes], group: str, view: ScorecardView, db: str) -> list[str]:
@@ -207,13 +210,13 @@ def test_a_dealer_groups_downloads_hold_nothing_of_another_group(roles: str, app
                                                                  captured: list[dict[str, bytes]]) -> None:
     at = sign_in("group", "views/scorecard.py", {"eco_level": sc.LEVEL_LABELS[level]})
     assert captured, "the page offered its exports"
-    problems = _file_leaks(captured[-1], roles, ScorecardView(level, None, VIEW.start, VIEW.end, VIEW.as_of), app_db)
-    assert not problems, problems[:20]
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Download the scorecard (PDF)", "Download the scorecard (CSV)",
                       "Download the scorecard (Excel)"]
-    for i in range(len(labels)):
-        at.get("download_button")[i].click().run()
+    assert not _audit(app_db, audit.EXPORT)   # offered, not made: nothing is logged before a click
+    files = clicked(captured[-1])
+    problems = _file_leaks(files, roles, ScorecardView(level, None, VIEW.start, VIEW.end, VIEW.as_of), app_db)
+    assert not problems, problems[:20]
     exports = [e["detail"] for e in reversed(_audit(app_db, audit.EXPORT))]
     assert exports == [f"scorecard by {level} 2026-04-01..2026-06-30 ({fmt})" for fmt in ("PDF", "CSV", "XLSX")]
 
@@ -222,10 +225,11 @@ def test_the_links_downloads_hold_nothing_of_another_group(roles: str, app_db: s
                                                            captured: list[dict[str, bytes]]) -> None:
     link, token = _link(app_db, roles)
     at = open_link(token)
-    problems = _file_leaks(captured[-1], roles, VIEW, app_db)
-    assert not problems, problems[:20]
-    at.get("download_button")[0].click().run()
+    assert [b.label for b in at.get("download_button")][0] == "Download the scorecard (PDF)"
+    pdf = captured[-1]["pdf"]()
     exports = _audit(app_db, audit.EXPORT)
     assert [(e["username"], e["detail"]) for e in exports] == [
         (f"share:{link.link_id}".lower(), "scorecard by dealer 2026-04-01..2026-06-30 (PDF)")]
+    problems = _file_leaks({**clicked(captured[-1]), "pdf": pdf}, roles, VIEW, app_db)
+    assert not problems, problems[:20]
     assert re.fullmatch(r"[A-Za-z0-9_-]+", scorecard_data.se.slug(roles))

@@ -328,7 +328,11 @@ def roles_server(sample_db_url: str, tmp_path_factory: pytest.TempPathFactory) -
     (folder / "config" / "users.yaml").write_text(yaml.safe_dump(users), encoding="utf-8")
     env = {"AUTOREVOPS_CONFIG_DIR": str(folder / "config"), "AUTOREVOPS_SECRET_KEY": "browser-test-secret"}
     for url in _serve(f"sqlite:///{folder / 'roles.db'}", tmp_path_factory, env):
+        SERVED_DB[url] = folder / "roles.db"
         yield url, group
+
+
+SERVED_DB: dict[str, Path] = {}   # the database file behind each roles server's address
 
 
 def _sign_in_browser(page, name: str) -> None:  # noqa: ANN001 - playwright Page
@@ -585,14 +589,23 @@ def test_a_dealer_groups_browser_receives_nothing_of_another_group(roles_server:
             _settle(page)
             assert page.query_selector("h1").inner_text() == "Ecosystem scorecard"
             for label, kind in (("PDF", "pdf"), ("CSV", "csv"), ("Excel", "xlsx")):
-                with page.expect_download() as download:
+                with page.expect_download(timeout=90_000) as download:
                     page.get_by_role("button", name=f"Download the scorecard ({label})").click()
                 files[f"{query or 'dealer'} {kind}"] = Path(download.value.path()).read_bytes()
+                _settle(page)   # the file is made on the click, and the download's audit reruns the page
         page.goto(f"{url}/maturity")
         _settle(page)
         assert not page.query_selector_all('[data-testid="stException"]')
         browser.close()
     assert len(frames) > 10 and not _frame_leaks(frames, others)
+    import sqlite3
+
+    with sqlite3.connect(SERVED_DB[url]) as conn:   # each file is made on its click, by the server, which logs it
+        exports = [d for (d,) in conn.execute("SELECT detail FROM audit_log WHERE username = 'group' "
+                                              "AND action = 'export' ORDER BY entry_id")]
+    logged = [re.fullmatch(r"scorecard by (\w+) \S+ \((\w+)\)", d) for d in exports[-6:]]
+    assert [m.groups() if m else None for m in logged] == [
+        (level, fmt) for level in ("dealer", "dealer_group") for fmt in ("PDF", "CSV", "XLSX")], exports
     import io
 
     import openpyxl
