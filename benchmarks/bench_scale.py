@@ -12,9 +12,11 @@ Per engine (a database per engine: ``data/bench_<scale>.<engine>`` or a PostgreS
 - ``queries``: in this process, medians of ``--repeat`` runs, each beside its raw SQL:
   the scorecard by dealer group and by dealer over 90 and 365 days (with the previous window, as
   the page computes it), and the six attribution models over 90 and 365 days; the EV slider move.
-- ``pages``: each page's first render in a fresh process (AppTest, cold caches: what the first
-  visitor after an import waits for) and the peak RSS of one process that opens every page in turn
-  (the app process while browsing).
+- ``pages``: each page's first render with cold caches (what the first visitor after an import
+  waits for), opened directly, in a process of its own (AppTest): in a running app (the app's
+  modules imported and its engine open, as a server has them before that visitor) and in a fresh
+  process (imports included); and the peak RSS of one process that opens every page in turn (the
+  app process while browsing).
 
 "Raw SQL" is what a DBA would write for the same figures against the datasets alone (no summary
 tables): ``raw_scorecard`` and ``raw_attribution`` below. Its answers are checked against the product's before timing (lead counts
