@@ -1,10 +1,12 @@
 """The one engine factory: ``--db URL``, else ``AUTOREVOPS_DB_URL``, else embedded SQLite."""
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import time
 import re
+import weakref
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -208,7 +210,9 @@ LINGER_SECONDS = 1.0
 
 class _Linger:
     """Closes an engine's idle pooled connections once none has been checked out for ``seconds``, so
-    the file's lock is released soon after a burst of work (``_duckdb_engine``)."""
+    the file's lock is released soon after a burst of work (``_duckdb_engine``). At exit every
+    lingering connection is closed first: DuckDB aborts the process (``terminate called``) when a
+    connection is left to the interpreter's final clean-up."""
 
     def __init__(self, engine: Engine, seconds: float) -> None:
         self.engine, self.seconds = engine, seconds
@@ -217,6 +221,7 @@ class _Linger:
         self.timer: threading.Timer | None = None
         sa.event.listen(engine, "checkout", self.checkout)
         sa.event.listen(engine, "checkin", self.checkin)
+        _LINGERING.add(self)
 
     def checkout(self, *_args: object) -> None:
         with self.lock:
@@ -239,6 +244,23 @@ class _Linger:
                 return
             self.timer = None
             self.engine.pool.dispose()   # closes the idle connections only; the pool stays usable
+
+    def close(self) -> None:
+        """Cancel the timer and close the idle connections now (at exit)."""
+        with self.lock:
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
+        self.engine.pool.dispose()
+
+
+_LINGERING: weakref.WeakSet[_Linger] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_lingering() -> None:
+    for linger in list(_LINGERING):
+        linger.close()
 
 
 def duckdb_memory(environ: Mapping[str, str] | None = None) -> str:

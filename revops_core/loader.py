@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -185,10 +186,16 @@ class Staging:
         self.conn.commit()
 
 
+_STAGING = threading.Lock()
+"""One staged load at a time in a process: the staging tables have fixed names, and a DuckDB file
+is held by one process only, so no other load can be using them while this one runs."""
+
+
 @contextmanager
 def staged(engine: Engine) -> Iterator[Staging]:
-    """A ``Staging`` on its own connection, its tables dropped when the block ends (DuckDB only)."""
-    with engine.connect() as conn:
+    """A ``Staging`` on its own connection, its tables dropped when the block ends (DuckDB only).
+    A second load in the same process (another session's import) waits for the first to end."""
+    with _STAGING, engine.connect() as conn:
         stage = Staging(conn)
         try:
             yield stage

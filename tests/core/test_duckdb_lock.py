@@ -115,3 +115,15 @@ def test_duckdb_memory_is_bounded(duck_file: Path, monkeypatch: pytest.MonkeyPat
         limit = conn.execute(sa.text("SELECT current_setting('memory_limit')")).scalar_one()
     engine.dispose()
     assert limit in ("667.5 MiB", "700.0 MB", "667.5MiB", "700.0MB"), limit
+
+
+def test_a_process_exiting_with_lingering_connections_exits_cleanly() -> None:
+    """Connections still lingering when the interpreter ends are closed at exit: left to the final
+    clean-up, DuckDB aborts the process ("terminate called", exit status 134). Three staging tests
+    in one process left such connections behind and reproduced it every time."""
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+                           "tests/core/test_staging.py", "-k", "dangling or dead_process or committed"],
+                          capture_output=True, text=True, timeout=120, cwd=root)
+    assert proc.returncode == 0 and "3 passed" in proc.stdout, (proc.returncode, proc.stdout[-500:], proc.stderr[-500:])
+    assert "terminate" not in proc.stderr

@@ -93,3 +93,22 @@ def test_staged_chunks_are_committed_as_they_come(duck: Engine, tmp_path: Path) 
         stage.load("replace", "import", TAKEN_AT)
     assert seen == [(3, 0)]
     assert count(duck, "dealers") == 3
+
+
+def test_two_loads_at_once_in_one_process_do_not_mix(duck: Engine) -> None:
+    """Two sessions importing at the same moment: the staged loads run one after the other, and the
+    datasets end as one of them wrote them, never a mix of both."""
+    import threading
+
+    def load(prefix: str) -> None:
+        write(duck, dealers=[{"dealer_id": f"{prefix}{i}"} for i in range(50)])
+
+    threads = [threading.Thread(target=load, args=(p,)) for p in ("A", "B")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    with duck.connect() as conn:
+        ids = conn.execute(sa.select(TABLES["dealers"].c.dealer_id)).scalars().all()
+    assert len(ids) == 50 and len({i[0] for i in ids}) == 1
+    assert staging_tables(duck) == []
