@@ -384,8 +384,12 @@ def refresh_statistics(engine: Engine, tables: Iterable[str]) -> None:
             conn.execute(sa.text("PRAGMA optimize"))
             conn.commit()
         elif engine.dialect.name == "duckdb":
-            conn.execute(sa.text("CHECKPOINT"))
-            conn.commit()
+            try:
+                conn.execute(sa.text("CHECKPOINT"))
+                conn.commit()
+            except sa.exc.DBAPIError as exc:   # another session is writing: DuckDB checkpoints later itself
+                conn.rollback()
+                log.info("checkpoint after the load skipped: %s", exc.orig)
 
 
 def reset_sequences(conn: Connection, tables: Iterable[sa.Table]) -> None:

@@ -288,6 +288,8 @@ def test_the_board_and_the_review_print_without_the_sidebar(server: str) -> None
             page.goto(f"{server}{path}")
             _settle(page)
             assert page.query_selector("h1").inner_text() == title
+            page.wait_for_function("() => [...document.querySelectorAll('style')].some("   # the run's print styles
+                                   "s => s.textContent.includes('@media print'))", timeout=30_000)
             printed[title] = pdfium.PdfDocument(page.pdf(landscape=True, print_background=True))
         browser.close()
     for title, pdf in printed.items():
