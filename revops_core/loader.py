@@ -7,9 +7,10 @@ version advances (the shell keys its caches on it).
 
 The importer streams: it opens the transaction, calls ``start_load``, inserts each checked
 chunk with ``insert_frame`` and ends with ``finish_load``. On DuckDB the chunks are committed into
-staging tables first and moved in that one transaction (``Staging``), so memory stays bounded. A backup restore replaces every
-table it holds (``clear_tables``, ``insert_records``), takes no snapshot of its own (the
-backup carries its snapshots) and moves the id sequences past the restored ids.
+staging tables first and moved in that one transaction (``Staging``), so memory stays bounded.
+A backup restore replaces every table it holds (``clear_tables``, ``insert_records``), takes no
+snapshot of its own (the backup carries its snapshots) and moves the id sequences past the
+restored ids.
 """
 from __future__ import annotations
 

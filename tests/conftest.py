@@ -95,10 +95,20 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 
 def seeded_sqlite(folder: Path, scale: str) -> str:
     """URL of a SQLite file in ``folder`` holding the sample company at ``scale`` (seed 42)."""
+    return _seeded(f"sqlite:///{folder / f'{scale}.db'}", scale)
+
+
+def seeded_duckdb(folder: Path, scale: str) -> str:
+    """URL of a DuckDB file in ``folder`` holding the sample company at ``scale`` (seed 42)."""
+    return _seeded(f"duckdb:///{folder / f'{scale}.duckdb'}", scale)
+
+
+def _seeded(url: str, scale: str) -> str:
     from sample_data.generator import generate
 
-    url = f"sqlite:///{folder / f'{scale}.db'}"
-    write_datasets(make_engine(url), generate(seed=42, scale=scale), source="seed")
+    engine = make_engine(url)
+    write_datasets(engine, generate(seed=42, scale=scale), source="seed")
+    engine.dispose()
     return url
 
 

@@ -9,20 +9,15 @@ from streamlit.testing.v1 import AppTest
 
 import revops_core.db as db
 from revops_core.db import make_engine
-from revops_core.loader import write_datasets
 from revops_core.queries.common import dataset_counts
-from sample_data.generator import generate
 from tests.app.conftest import APP, metric_values
+from tests.conftest import seeded_duckdb
 
 
 @pytest.fixture(scope="module")
 def duck_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A DuckDB file holding the small sample company (as the SQLite ``sample_db_url`` does)."""
-    url = f"duckdb:///{tmp_path_factory.mktemp('duck') / 'sample.duckdb'}"
-    engine = make_engine(url)
-    write_datasets(engine, generate(seed=42, scale="small"), source="seed")
-    engine.dispose()
-    return url
+    return seeded_duckdb(tmp_path_factory.mktemp("duck"), "small")
 
 
 def _open(url: str, page: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:

@@ -19,15 +19,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def duck_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    from revops_core.db import make_engine
-    from revops_core.loader import write_datasets
-    from sample_data.generator import generate
+    from tests.conftest import seeded_duckdb
 
-    url = f"duckdb:///{tmp_path_factory.mktemp('duck') / 'app.duckdb'}"
-    engine = make_engine(url)
-    write_datasets(engine, generate(seed=42, scale="small"), source="seed")
-    engine.dispose()
-    return url
+    return seeded_duckdb(tmp_path_factory.mktemp("duck"), "small")
 
 
 @pytest.fixture(scope="module")
