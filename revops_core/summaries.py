@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from revops_core.contract import PARTIES
-from revops_core.loader import clear_tables
+from revops_core.loader import clear_tables, restore_indexes
 from revops_core.queries import attribution as qa
 from revops_core.queries.common import EVERYTHING, T, month_of
 from revops_core.schema import credit_months, markov_transition_months, schema_meta, sold_lead_facts, summary_state
@@ -105,6 +105,7 @@ def refresh(conn: Connection, version: str, half_life_days: float | None = None)
                                                    refreshed_at=datetime.now(), row_count=rows, seconds=seconds))
         written[table.name] = rows
         log.info("summary %s: %s rows in %.2f s", table.name, rows, seconds)
+    restore_indexes(conn)
     return written
 
 

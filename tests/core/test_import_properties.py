@@ -32,6 +32,7 @@ from revops_core.errors import ImportRejected
 from revops_core.exporter import export_folder, write_csv
 from revops_core.importer import TEXT_LIMITS, ImportPlan, check_folder, import_folder, read_folder, validate
 from tests.core.test_contract_rules import FULL
+from tests.conftest import _pg_engine
 from tests.core.test_importer import GOOD, edit, fingerprint, write_folder
 
 FAST = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -128,17 +129,29 @@ def test_valid_rows_round_trip_through_csv(data: dict[str, list[dict[str, Any]]]
     assert {name: as_rows(frames[name]) for name in data} == data
 
 
-@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(companies())
-def test_valid_rows_round_trip_through_the_database(data: dict[str, list[dict[str, Any]]]) -> None:
-    engine = make_engine("sqlite://")
-    try:
-        with scratch() as folder:
-            report = import_folder(engine, write_rows(folder / "in", data), taken_at=TAKEN_AT)
-            export_folder(engine, folder / "out")
-            frames, problems, _ = validate(read_folder(folder / "out"), JOURNEYS)
-    finally:
-        engine.dispose()
+@pytest.fixture(scope="module", params=["sqlite", "postgresql", "duckdb"])
+def any_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """One database per engine for every example (each import replaces the last one's rows).
+
+    PostgreSQL loads through COPY of CSV text written by Arrow, DuckDB through Arrow tables, SQLite
+    through executemany: each path must keep quotes, line breaks, blanks and empty text as they are."""
+    if request.param == "postgresql":
+        yield from _pg_engine()
+        return
+    url = "sqlite://" if request.param == "sqlite" else f"duckdb:///{tmp_path_factory.mktemp('props') / 'p.duckdb'}"
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(data=companies())
+def test_valid_rows_round_trip_through_the_database(any_engine: Engine, data: dict[str, list[dict[str, Any]]]) -> None:
+    with scratch() as folder:
+        report = import_folder(any_engine, write_rows(folder / "in", data), taken_at=TAKEN_AT)
+        export_folder(any_engine, folder / "out")
+        frames, problems, _ = validate(read_folder(folder / "out"), JOURNEYS)
     assert report.counts == {name: len(rows) for name, rows in data.items()} and problems == []
     assert {name: as_rows(frames[name]) for name in data} == {name: by_key(name, rows) for name, rows in data.items()}
 
