@@ -195,6 +195,7 @@ def test_the_summary_rebuild_compiles(dialect: str, monkeypatch: pytest.MonkeyPa
 
     emptied: list[str] = []    # emptying is DDL on DuckDB (drop and create); recorded, not compiled
     monkeypatch.setattr(summaries, "clear_tables", lambda _conn, tables: emptied.extend(t.name for t in tables))
+    monkeypatch.setattr(summaries, "restore_indexes", lambda _conn: None)   # PostgreSQL DDL, from the catalogue
 
     class Counting(RecordingConnection):  # every scalar answer is 0 (the rows each rebuild counts)
         def execute(self, statement: Any, *args: Any, **kw: Any) -> _Result:  # noqa: ANN401
