@@ -43,7 +43,7 @@ EXCLUDED: dict[str, str] = {
     "schema_meta": "its schema version is the manifest's schema_version, and its data version advances on "
                    "every load (a restore too), so cached pages see the restored data",
     **{name: "a summary derived from the datasets; the restore rebuilds it (revops_core.summaries)"
-       for name in ("summary_state", "sold_lead_facts", "markov_transition_months", "credit_months")},
+       for name in ("summary_state", "sold_lead_facts", "markov_transition_months", "credit_months", "lead_months")},
 }
 _HEX64 = set("0123456789abcdef")
 _MISSING = object()

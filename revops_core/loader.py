@@ -491,6 +491,9 @@ def refresh_statistics(engine: Engine, tables: Iterable[str]) -> None:
     names = list(tables)
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
+            from revops_core.schema import SUMMARY_TABLES   # rebuilt by the load: their row counts changed too
+
+            names += [t.name for t in SUMMARY_TABLES if t.name not in names]
             auto = conn.execution_options(isolation_level="AUTOCOMMIT")
             quote = conn.dialect.identifier_preparer.quote
             for name in names:

@@ -1,7 +1,7 @@
 """Summary tables, rebuilt in the database by every load (issue 15: pages read thousands of rows).
 
-Three tables hold, once, what the ecosystem pages would otherwise recompute from millions of
-touchpoints on every view (``revops_core.schema``):
+Four tables hold, once, what the ecosystem pages would otherwise recompute from millions of
+leads and touchpoints on every view (``revops_core.schema``):
 
 - ``sold_lead_facts``: per sold lead, its touches up to the sale: their count, the first one's
   party and which parties touched it. Serves sourced / influenced revenue (scorecard, heat map)
@@ -10,16 +10,22 @@ touchpoints on every view (``revops_core.schema``):
   month x dealer group x region. Serves ``markov_transitions``.
 - ``credit_months``: the five heuristic models' credits per sale month x dealer group x region x
   channel (time decay at the configured half-life). Serves ``heuristic_credits_sql``.
+- ``lead_months``: the scorecard's lead counts and sums per creation month x dealer x journey
+  (answered within the configured SLA; sourced / influenced by the configured marketing parties,
+  read from ``sold_lead_facts``). Serves ``queries.scorecard.lead_sums``: the scorecard's counts,
+  the funnel and the heat map.
 
-The monthly two are sums over leads keyed by what a window and a scope (dealer group, region)
-select: a window's whole months are read from them and its other days (at most two partial
+The monthly ones are sums over leads keyed by what a window and a scope (dealer, dealer group,
+region) select: a window's whole months are read from them and its other days (at most two partial
 months, ``windows.split_months``) from the datasets, and the parts add up to exactly what the
 query over the datasets gives (tests/core/test_summaries.py compares both on every engine).
 Days would not pay at the contract's large scale: 6.9M day rows for 10M touchpoints, against
-months' few hundred thousand. ``refresh`` rebuilds all three with
+months' few hundred thousand. ``refresh`` rebuilds them all with
 ``INSERT ... SELECT`` (nothing passes through Python) inside the load's transaction, and records
 the data version in ``summary_state``; the queries read a summary only while that version is the
-current one (``queries.summary_state``).
+current one (``queries.summary_state``) and, where a configured rule shaped it, was built with the
+rule in use. The median response time has no summary: an exact median needs every response time
+of the window (on PostgreSQL an index covering them serves it, ``schema._COVERING``).
 """
 from __future__ import annotations
 
@@ -35,8 +41,10 @@ from sqlalchemy.engine import Connection
 from revops_core.contract import PARTIES
 from revops_core.loader import clear_tables, restore_indexes
 from revops_core.queries import attribution as qa
+from revops_core.queries import scorecard as qs
 from revops_core.queries.common import EVERYTHING, T, month_of
-from revops_core.schema import credit_months, markov_transition_months, schema_meta, sold_lead_facts, summary_state
+from revops_core.schema import (credit_months, lead_months, markov_transition_months, schema_meta, sold_lead_facts,
+                                summary_state)
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +62,17 @@ class SummaryInfo:
     current: bool
 
 
-def configured_half_life() -> float | None:
-    """The time-decay half-life of the config in use, or None when the config does not load.
+@dataclass(frozen=True)
+class EcosystemRules:
+    """The configured rules the summaries are built with (``summary_state.params`` records them)."""
+
+    half_life_days: float
+    sla_minutes: float
+    marketing_parties: tuple[str, ...]
+
+
+def configured_rules() -> EcosystemRules | None:
+    """The ecosystem rules of the config in use, or None when the config does not load.
 
     Read once per version of the config folder's files (their modification times), since loading
     and validating the whole config costs ~0.2 s and every load asks."""
@@ -66,18 +83,26 @@ def configured_half_life() -> float | None:
         stamp = tuple(sorted((f.name, f.stat().st_mtime_ns) for f in folder.glob("*.yaml")))
     except OSError:
         return None
-    return _half_life(str(folder), stamp)
+    return _rules(str(folder), stamp)
+
+
+def configured_half_life() -> float | None:
+    """The time-decay half-life of the config in use, or None when the config does not load."""
+    rules = configured_rules()
+    return None if rules is None else rules.half_life_days
 
 
 @functools.lru_cache(maxsize=8)
-def _half_life(folder: str, _stamp: tuple[tuple[str, int], ...]) -> float | None:
+def _rules(folder: str, _stamp: tuple[tuple[str, int], ...]) -> EcosystemRules | None:
     from revops_core.config import load_config
     from revops_core.errors import ConfigError
 
     try:
-        return float(load_config(folder).rules.ecosystem.time_decay_half_life_days)
+        eco = load_config(folder).rules.ecosystem
     except (ConfigError, OSError):
         return None
+    return EcosystemRules(float(eco.time_decay_half_life_days), float(eco.response_sla_minutes),
+                          tuple(eco.marketing_parties))
 
 
 def refresh(conn: Connection, version: str, half_life_days: float | None = None) -> dict[str, int]:
@@ -85,7 +110,8 @@ def refresh(conn: Connection, version: str, half_life_days: float | None = None)
     ``version`` as the data version they hold. Time decay is summed at ``half_life_days`` (the
     config's when None); without it, or without ``power()``, ``credit_months.time_decay`` stays empty
     and time decay is computed from the touches. Returns the rows written per table."""
-    half_life = configured_half_life() if half_life_days is None else float(half_life_days)
+    rules = configured_rules()
+    half_life = (None if rules is None else rules.half_life_days) if half_life_days is None else float(half_life_days)
     time_decay = half_life is not None and qa.has_power(conn)
     builds = {
         sold_lead_facts: (_sold_lead_facts_select(), ""),
@@ -93,6 +119,11 @@ def refresh(conn: Connection, version: str, half_life_days: float | None = None)
         credit_months: (_credit_months_select(half_life or 1.0, time_decay),
                       qa.half_life_params(half_life) if time_decay and half_life is not None else ""),
     }
+    if rules is not None:   # without the rules it stays empty and unrecorded: the leads answer instead
+        builds[lead_months] = (qs.lead_months_select(rules.sla_minutes, rules.marketing_parties),
+                               qs.lead_months_params(rules.sla_minutes, rules.marketing_parties))
+    else:
+        clear_tables(conn, [lead_months])
     written: dict[str, int] = {}
     clear_tables(conn, [summary_state, *builds])
     for table, (select, params) in builds.items():

@@ -21,9 +21,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnElement
 
 from revops_core import windows
-from revops_core.queries.common import T, Scope, days_between, dealer_in_scope
-from revops_core.queries.summary_state import summary_current
-from revops_core.schema import sold_lead_facts
+from revops_core.queries.common import T, Scope, days_between, dealer_in_scope, month_of
+from revops_core.queries.summary_state import summary_current, summary_params
+from revops_core.schema import lead_months, sold_lead_facts
 
 LEVELS: dict[str, str] = {"dealer": "dealer_id", "dealer_group": "dealer_group", "region": "region"}
 
@@ -163,20 +163,119 @@ def lead_counts(conn: Connection, start: date, end: date, level: str, sla_minute
     """Leads, answered within SLA, test drives, quotes, sold and sold revenue per entity.
 
     The journey filter is applied inside each aggregate so that ``sold_all_journeys`` (the
-    denominator of ``cost_to_serve_per_sale``) comes from the same scan.
+    denominator of ``cost_to_serve_per_sale``) comes from the same sums (``lead_sums``).
     """
-    l = T["leads"]  # noqa: E741
-    ent, j = entity_column(level), _journey_is(journey)
-    sold = l.c.sold_at.is_not(None)
-    q = (sa.select(ent, _count_if(j), _count_if(sa.and_(j, within_sla(sla_minutes))),
-                   _count_if(sa.and_(j, l.c.test_drive_at.is_not(None))),
-                   _count_if(sa.and_(j, l.c.quote_at.is_not(None))), _count_if(sa.and_(j, sold)),
-                   sa.func.coalesce(sa.func.sum(sa.case((sa.and_(j, sold), sa.func.coalesce(l.c.sold_revenue, 0.0)),
-                                                        else_=0.0)), 0.0),
-                   _count_if(sold))
-         .select_from(_leads_join()).where(_lead_where(start, end, None, scope)).group_by(ent))
+    sums = lead_sums(conn, start, end, scope, sla_minutes=sla_minutes)
+    d = T["dealers"]
+    ent, j = entity_column(level), _journey_of(sums, journey)
+
+    def total(column: str, when: ColumnElement[bool] = sa.true()) -> sa.ColumnElement:
+        return sa.func.coalesce(sa.func.sum(sa.case((when, sums.c[column]), else_=0)), 0)
+
+    q = (sa.select(ent, total("leads", j), total("answered_in_sla", j), total("test_drives", j), total("quotes", j),
+                   total("sold", j), total("revenue", j), total("sold"))
+         .select_from(sums.join(d, d.c.dealer_id == sums.c.dealer_id)).group_by(ent))
     return {str(r[0]): LeadCounts(int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]), float(r[6]), int(r[7]))
             for r in conn.execute(q)}
+
+
+LEAD_SUMS = ("leads", "answered_in_sla", "test_drives", "quotes", "sold", "revenue", "sourced", "influenced")
+"""The measures of ``lead_sums`` and of the ``lead_months`` summary, in this order."""
+
+
+def lead_months_params(sla_minutes: float, parties: tuple[str, ...]) -> str:
+    """How ``summary_state`` records the SLA and the marketing parties ``lead_months`` was built with."""
+    return f"sla_minutes={float(sla_minutes)!r};parties={','.join(sorted(parties))}"
+
+
+def lead_months_select(sla_minutes: float, parties: tuple[str, ...]) -> sa.Select:
+    """``lead_months``' rows: ``LEAD_SUMS`` per creation month x dealer x journey of every lead,
+    sourced / influenced read from ``sold_lead_facts`` (built before it in the same rebuild)."""
+    l = T["leads"]  # noqa: E741
+    return (sa.select(month_of(l.c.created_at), l.c.dealer_id, l.c.journey,
+                      *_lead_measures(_facts_terms(parties), sla_minutes, parties))
+            .select_from(l.outerjoin(sold_lead_facts, sold_lead_facts.c.lead_id == l.c.lead_id))
+            .group_by(month_of(l.c.created_at), l.c.dealer_id, l.c.journey))
+
+
+def lead_sums(conn: Connection, start: date, end: date, scope: Scope, sla_minutes: float | None = None,
+              parties: tuple[str, ...] | None = None) -> sa.Subquery:
+    """``LEAD_SUMS`` per dealer x journey of the leads created in the window, the dealers in scope.
+
+    ``answered_in_sla`` counts at ``sla_minutes`` and ``sourced`` / ``influenced`` for ``parties``;
+    either left None is 0 (not computed). The window's whole months are read from ``lead_months``
+    when it is current and was built with the SLA and parties asked for, the days outside them from
+    the leads (``windows.split_months``); the parts add up to what the leads alone give
+    (tests/core/test_summaries.py). A year of leads at the contract's large scale is ~40k rows of
+    the summary against 2M leads."""
+    months, edges = windows.split_months(start, end)
+    if months is None or not _rollup_fits(conn, sla_minutes, parties):
+        months, edges = None, [(start, end)]
+    d, l, r = T["dealers"], T["leads"], lead_months  # noqa: E741
+    parts: list[sa.Select] = []
+    if months is not None:
+        wanted = [sa.func.sum(r.c[m]) if _wanted(m, sla_minutes, parties) else sa.literal(0) for m in LEAD_SUMS]
+        parts.append(sa.select(*_named(r.c.dealer_id, r.c.journey, wanted))
+                     .select_from(r.join(d, d.c.dealer_id == r.c.dealer_id))
+                     .where(r.c.month >= months[0], r.c.month <= months[1], dealer_in_scope(scope, d))
+                     .group_by(r.c.dealer_id, r.c.journey))
+    terms = _marketing_terms(conn, parties) if parties is not None and edges else None
+    for lo, hi in edges:
+        parts.append(sa.select(*_named(l.c.dealer_id, l.c.journey, _lead_measures(terms, sla_minutes, parties)))
+                     .select_from(terms[2] if terms is not None else _leads_join())
+                     .where(_lead_where(lo, hi, None, scope))
+                     .group_by(l.c.dealer_id, l.c.journey))
+    return (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery("lead_sums")
+
+
+def _named(dealer: sa.ColumnElement, journey: sa.ColumnElement,
+           measures: list[sa.ColumnElement]) -> list[sa.ColumnElement]:
+    """A part of ``lead_sums``: its columns named ``dealer_id, journey, *LEAD_SUMS``."""
+    return [dealer.label("dealer_id"), journey.label("journey"), *(m.label(n) for m, n in zip(measures, LEAD_SUMS))]
+
+
+def _wanted(measure: str, sla_minutes: float | None, parties: tuple[str, ...] | None) -> bool:
+    return not ((measure == "answered_in_sla" and sla_minutes is None)
+                or (measure in ("sourced", "influenced") and parties is None))
+
+
+def _rollup_fits(conn: Connection, sla_minutes: float | None, parties: tuple[str, ...] | None) -> bool:
+    """``lead_months`` is current and was built with the SLA and parties asked for (those not None)."""
+    built = summary_params(conn, lead_months)
+    if not built:
+        return False
+    held = dict(part.split("=", 1) for part in built.split(";") if "=" in part)
+    asked = dict(part.split("=", 1) for part in lead_months_params(sla_minutes or 0.0, parties or ()).split(";"))
+    return ((sla_minutes is None or held.get("sla_minutes") == asked["sla_minutes"])
+            and (parties is None or held.get("parties") == asked["parties"]))
+
+
+def _lead_measures(terms: tuple[ColumnElement[bool], ColumnElement[bool], sa.FromClause] | None,
+                   sla_minutes: float | None, parties: tuple[str, ...] | None) -> list[sa.ColumnElement]:
+    """``LEAD_SUMS`` over leads rows (``terms``: first touch by a marketing party, any such touch)."""
+    l = T["leads"]  # noqa: E741
+    sold = l.c.sold_at.is_not(None)
+    rev = sa.func.coalesce(l.c.sold_revenue, 0.0)
+
+    def revenue_if(cond: ColumnElement[bool]) -> sa.ColumnElement:
+        return sa.func.coalesce(sa.func.sum(sa.case((cond, rev), else_=0.0)), 0.0)
+
+    answered = _count_if(within_sla(sla_minutes)) if sla_minutes is not None else sa.literal(0)
+    marketing = ([revenue_if(sa.and_(sold, terms[0])), revenue_if(sa.and_(sold, terms[1]))]
+                 if terms is not None and parties is not None else [sa.literal(0.0), sa.literal(0.0)])
+    return [sa.func.count(), answered, sa.func.count(l.c.test_drive_at), sa.func.count(l.c.quote_at),
+            sa.func.count(l.c.sold_at), revenue_if(sold), *marketing]
+
+
+def _facts_terms(parties: tuple[str, ...]) -> tuple[ColumnElement[bool], ColumnElement[bool], sa.FromClause]:
+    """``_marketing_terms`` read from ``sold_lead_facts`` (while it is being built, so not checked current)."""
+    f = sold_lead_facts
+    flags = [f.c[f"touched_{p.lower()}"] == 1 for p in parties if f"touched_{p.lower()}" in f.c]
+    return f.c.first_party.in_(parties), sa.or_(sa.false(), *flags), _leads_join()
+
+
+def _journey_of(sums: sa.Subquery, journey: str | None) -> ColumnElement[bool]:
+    return sa.true() if journey is None else sums.c.journey == journey
 
 
 def median_response(conn: Connection, start: date, end: date, level: str, journey: str | None,
@@ -204,20 +303,17 @@ def marketing_revenue(conn: Connection, start: date, end: date, level: str, part
     Over sold leads in the window and their touchpoints up to ``sold_at`` (a touch after the
     sale cannot source or influence it, as in attribution). The first touchpoint is the one
     with the earliest ``ts``, ties broken by channel name so the answer is deterministic.
-    Read from ``sold_lead_facts`` (one row per sold lead) when it is current; otherwise by
-    correlated look-ups on the index ``touchpoints(lead_id, ts)`` per sold lead, so the cost
-    follows the sold leads in the window, not the size of the touchpoints table.
+    Summed by ``lead_sums``: from ``sold_lead_facts`` (one row per sold lead) when it is current,
+    otherwise by correlated look-ups on the index ``touchpoints(lead_id, ts)`` per sold lead, so
+    the cost follows the sold leads in the window, not the size of the touchpoints table.
     """
-    l = T["leads"]  # noqa: E741
-    first_party, any_marketing, source = _marketing_terms(conn, parties)
-    rev = sa.func.coalesce(l.c.sold_revenue, 0.0)
-    ent = entity_column(level)
-    q = (sa.select(ent, sa.func.coalesce(sa.func.sum(sa.case((first_party, rev), else_=0.0)), 0.0),
-                   sa.func.coalesce(sa.func.sum(sa.case((any_marketing, rev), else_=0.0)), 0.0))
-         .select_from(source)
-         .where(_lead_where(start, end, journey, scope), l.c.sold_at.is_not(None))
-         .group_by(ent))
-    return {str(e): MarketingRevenue(float(s), float(i)) for e, s, i in conn.execute(q)}
+    sums = lead_sums(conn, start, end, scope, parties=parties)
+    d = T["dealers"]
+    ent, j = entity_column(level), _journey_of(sums, journey)
+    q = (sa.select(ent, sa.func.coalesce(sa.func.sum(sums.c.sourced), 0.0),
+                   sa.func.coalesce(sa.func.sum(sums.c.influenced), 0.0), sa.func.sum(sums.c.sold))
+         .select_from(sums.join(d, d.c.dealer_id == sums.c.dealer_id)).where(j).group_by(ent))
+    return {str(e): MarketingRevenue(float(s), float(i)) for e, s, i, sold in conn.execute(q) if sold}
 
 
 def _before_sale() -> ColumnElement[bool]:
@@ -265,13 +361,14 @@ def dealer_month_sums(conn: Connection, start: date, end: date, level: str, scop
 def funnel_counts(conn: Connection, start: date, end: date, sla_minutes: float, journey: str | None,
                   scope: Scope, level: str | None = None, entity: str | None = None) -> FunnelCounts:
     """Lead-handling funnel counts in the window, for everything in scope or one entity."""
-    l = T["leads"]  # noqa: E741
-    where = _lead_where(start, end, journey, scope)
+    sums = lead_sums(conn, start, end, scope, sla_minutes=sla_minutes)
+    d = T["dealers"]
+    where = _journey_of(sums, journey)
     if level is not None and entity is not None:
         where = sa.and_(where, entity_column(level) == entity)
-    q = (sa.select(sa.func.count(), _count_if(within_sla(sla_minutes)), sa.func.count(l.c.test_drive_at),
-                   sa.func.count(l.c.quote_at), sa.func.count(l.c.sold_at))
-         .select_from(_leads_join()).where(where))
+    q = (sa.select(*(sa.func.coalesce(sa.func.sum(sums.c[m]), 0)
+                     for m in ("leads", "answered_in_sla", "test_drives", "quotes", "sold")))
+         .select_from(sums.join(d, d.c.dealer_id == sums.c.dealer_id)).where(where))
     return FunnelCounts(*(int(v or 0) for v in conn.execute(q).one()))
 
 
@@ -279,18 +376,14 @@ def heatmap_cells(conn: Connection, start: date, end: date, segment_level: str, 
                   parties: tuple[str, ...] = ("OEM", "MEDIA")) -> list[HeatCell]:
     """Leads, sold leads, sold revenue and marketing-sourced revenue (first touch up to the sale by
     one of ``parties``, as ``marketing_revenue``) per journey and segment (region or dealer group)."""
-    l = T["leads"]  # noqa: E741
+    sums = lead_sums(conn, start, end, scope, parties=parties)
+    d = T["dealers"]
     seg = entity_column(segment_level)
-    sold = l.c.sold_at.is_not(None)
-    rev = sa.func.coalesce(l.c.sold_revenue, 0.0)
-    first_party, _, source = _marketing_terms(conn, parties)
-    sourced = sa.case((sa.and_(sold, first_party), rev), else_=0.0)
-    q = (sa.select(l.c.journey, seg, sa.func.count(), _count_if(sold),
-                   sa.func.coalesce(sa.func.sum(sa.case((sold, rev), else_=0.0)), 0.0),
-                   sa.func.coalesce(sa.func.sum(sourced), 0.0))
-         .select_from(source).where(_lead_where(start, end, None, scope))
-         .group_by(l.c.journey, seg).order_by(l.c.journey, seg))
-    return [HeatCell(str(j), str(s), int(n), int(k), float(r), float(m)) for j, s, n, k, r, m in conn.execute(q)]
+    q = (sa.select(sums.c.journey, seg, *(sa.func.sum(sums.c[m]) for m in ("leads", "sold", "revenue", "sourced")))
+         .select_from(sums.join(d, d.c.dealer_id == sums.c.dealer_id))
+         .group_by(sums.c.journey, seg).order_by(sums.c.journey, seg))
+    return [HeatCell(str(j), str(s), int(n), int(k), float(r or 0), float(m or 0))
+            for j, s, n, k, r, m in conn.execute(q) if n]
 
 
 def _median_by(group_col: sa.ColumnElement, value_col: sa.ColumnElement,

@@ -21,7 +21,7 @@ def test_summaries_lists_each_table_and_rebuild_advances_the_version(
     engine.dispose()
     assert main(["summaries", "--db", url]) == 0
     before = {t["table"]: t for t in json.loads(capsys.readouterr().out)}
-    assert sorted(before) == ["credit_months", "markov_transition_months", "sold_lead_facts"]
+    assert sorted(before) == ["credit_months", "lead_months", "markov_transition_months", "sold_lead_facts"]
     assert before["sold_lead_facts"]["rows"] == 6 and all(t["current"] for t in before.values())
     assert main(["summaries", "--rebuild", "--db", url]) == 0
     out = capsys.readouterr()

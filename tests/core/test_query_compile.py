@@ -206,5 +206,6 @@ def test_the_summary_rebuild_compiles(dialect: str, monkeypatch: pytest.MonkeyPa
     conn = Counting(DIALECTS[dialect]())
     summaries.refresh(conn, "7", half_life_days=7.0)  # type: ignore[arg-type]
     inserts = [sql for sql in conn.compiled if sql.startswith("INSERT INTO") and "SELECT" in sql]
-    assert [sql.split()[2] for sql in inserts] == ["sold_lead_facts", "markov_transition_months", "credit_months"]
-    assert emptied == ["summary_state", "sold_lead_facts", "markov_transition_months", "credit_months"]
+    assert [sql.split()[2] for sql in inserts] == ["sold_lead_facts", "markov_transition_months", "credit_months",
+                                                   "lead_months"]
+    assert emptied == ["summary_state", "sold_lead_facts", "markov_transition_months", "credit_months", "lead_months"]

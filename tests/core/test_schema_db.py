@@ -186,11 +186,11 @@ def test_a_version_1_database_gets_the_audit_client_column(tmp_path: Path) -> No
             conn.execute(sa.text("INSERT INTO audit_log (at, username, action) VALUES ('2026-01-01', 'a', 'x')"))
             schema_meta.create(conn)
             conn.execute(schema_meta.insert().values(key="schema_version", value="1"))
-        assert ensure_schema(eng) == SCHEMA_VERSION == 4
+        assert ensure_schema(eng) == SCHEMA_VERSION == 5
         with eng.connect() as conn:
             assert "client" in {c["name"] for c in sa.inspect(conn).get_columns("audit_log")}
             assert conn.execute(sa.text("SELECT username, client FROM audit_log")).all() == [("a", None)]
-        assert version_rows(eng) == ["4"]
+        assert version_rows(eng) == ["5"]
         with eng.connect() as conn:   # both indexes, each declared once: 1 -> 2 made the first, 3 -> 4 the second
             assert {i["name"] for i in sa.inspect(conn).get_indexes("audit_log")} == {
                 "ix_audit_log_at", "ix_audit_log_username_action"}

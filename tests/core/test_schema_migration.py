@@ -41,12 +41,12 @@ def test_a_version_2_database_loses_the_duplicate_touchpoint_index(engine: Engin
             conn.execute(sa.text(f"CREATE INDEX {DUPLICATE} ON touchpoints (lead_id, ts)"))
         assert DUPLICATE in _touchpoint_indexes(engine)
     _set_version(engine, 2)
-    assert ensure_schema(engine) == SCHEMA_VERSION == 4
+    assert ensure_schema(engine) == SCHEMA_VERSION == 5
     assert DUPLICATE not in _touchpoint_indexes(engine)
     _set_version(engine, 2)                      # the step runs again on a database without it
     ensure_schema(engine)
     with engine.connect() as conn:
-        assert stored_version(conn) == 4
+        assert stored_version(conn) == 5
 
 
 def test_a_new_schema_has_no_duplicate_touchpoint_index(engine: Engine) -> None:
@@ -71,7 +71,7 @@ def pg_before_sequences() -> Iterator[Engine]:
 
 def test_a_postgresql_database_with_serial_ids_keeps_inserting(pg_before_sequences: Engine) -> None:
     eng = pg_before_sequences
-    assert ensure_schema(eng) == 4
+    assert ensure_schema(eng) == SCHEMA_VERSION == 5
     with eng.begin() as conn:
         new = conn.execute(audit_log.insert().values(at=datetime(2026, 1, 2), username="b", action="y")
                            .returning(audit_log.c.entry_id)).scalar_one()
@@ -89,3 +89,29 @@ def test_a_restore_moves_the_sequence_past_the_restored_ids(engine: Engine) -> N
         new = conn.execute(audit_log.insert().values(at=datetime(2026, 2, 1), username="v", action="y")
                            .returning(audit_log.c.entry_id)).scalar_one()
     assert new == 8
+
+
+def test_a_version_4_database_gets_lead_months_and_a_covering_lead_index(engine: Engine) -> None:
+    """Version 4 -> 5 fills ``lead_months`` from the leads held (current, so the scorecard reads it)
+    and, on PostgreSQL, makes ``ix_leads_dealer_id_created_at`` cover the response time and journey."""
+    from revops_core.queries.summary_state import summary_current
+    from revops_core.schema import lead_months
+    from tests.factories import write
+
+    write(engine, dealers=[{"dealer_id": "D1"}],
+          leads=[{"lead_id": f"L{i}", "dealer_id": "D1", "created_at": datetime(2026, 3, i + 1)} for i in range(3)])
+    with engine.begin() as conn:
+        conn.execute(lead_months.delete())
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("DROP INDEX ix_leads_dealer_id_created_at"))
+            conn.execute(sa.text("CREATE INDEX ix_leads_dealer_id_created_at ON leads (dealer_id, created_at)"))
+    _set_version(engine, 4)
+    assert ensure_schema(engine) == 5
+    with engine.connect() as conn:
+        assert summary_current(conn, lead_months)
+        assert conn.execute(sa.select(lead_months.c.dealer_id, lead_months.c.leads)).all() == [("D1", 3)]
+        if engine.dialect.name == "postgresql":
+            definition = conn.execute(sa.text("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                                              "AND indexname = "
+                                              "'ix_leads_dealer_id_created_at'")).scalar_one()
+            assert definition.endswith("(dealer_id, created_at) INCLUDE (first_response_at, journey)")

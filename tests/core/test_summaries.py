@@ -9,7 +9,7 @@ every scope a role can have. Both answers must be equal.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -21,8 +21,8 @@ from revops_core.queries import attribution as qa
 from revops_core.queries import scorecard as qs
 from revops_core.queries.common import EVERYTHING, Scope
 from revops_core.queries.summary_state import summary_current, summary_params
-from revops_core.schema import (bump_data_version, credit_months, markov_transition_months, sold_lead_facts,
-                                summary_state)
+from revops_core.schema import (bump_data_version, credit_months, lead_months, markov_transition_months,
+                                sold_lead_facts, summary_state)
 from tests.core.test_attribution_sql import DEALERS, LEADS, TOUCHPOINTS, random_ecosystem
 from tests.factories import write
 
@@ -49,6 +49,10 @@ def answers(conn: Connection, start: date, end: date, scope: Scope, half_life: f
         "segments": qa.segment_rows(conn, start, end, scope),
         "marketing": qs.marketing_revenue(conn, start, end, "dealer_group", ("OEM", "MEDIA"), None, scope),
         "heat": qs.heatmap_cells(conn, start, end, "region", scope),
+        "counts": qs.lead_counts(conn, start, end, "dealer", 30.0, None, scope),
+        "counts_one_journey": qs.lead_counts(conn, start, end, "dealer_group", 30.0, "CONQUEST", scope),
+        "funnel": qs.funnel_counts(conn, start, end, 30.0, "EV_LAUNCH", scope),
+        "marketing_one_journey": qs.marketing_revenue(conn, start, end, "region", ("OEM", "MEDIA"), "CONQUEST", scope),
     }
 
 
@@ -65,12 +69,36 @@ def assert_same(a: dict[str, object], b: dict[str, object]) -> None:
     assert [(c.journey, c.segment, c.leads, c.sold) for c in a["heat"]] == [
         (c.journey, c.segment, c.leads, c.sold) for c in b["heat"]]
     assert [c.sourced for c in a["heat"]] == pytest.approx([c.sourced for c in b["heat"]])
+    assert [c.revenue for c in a["heat"]] == pytest.approx([c.revenue for c in b["heat"]])
+    for key in ("counts", "counts_one_journey"):
+        assert sorted(a[key]) == sorted(b[key])
+        for entity, got in a[key].items():
+            want = b[key][entity]
+            assert (got.leads, got.answered_in_sla, got.test_drives, got.quotes, got.sold, got.sold_all_journeys) == (
+                want.leads, want.answered_in_sla, want.test_drives, want.quotes, want.sold, want.sold_all_journeys)
+            assert got.revenue == pytest.approx(want.revenue)
+    assert a["funnel"] == b["funnel"]
+    assert sorted(a["marketing_one_journey"]) == sorted(b["marketing_one_journey"])
+    for key, got in a["marketing_one_journey"].items():
+        want = b["marketing_one_journey"][key]
+        assert (got.sourced, got.influenced) == pytest.approx((want.sourced, want.influenced))
     credits_a, credits_b = a["credits"], b["credits"]
     assert set(credits_a) == set(credits_b)
     for model in credits_a:
         assert set(credits_a[model]) == set(credits_b[model]), model
         for channel, value in credits_a[model].items():
             assert value == pytest.approx(credits_b[model][channel], rel=1e-9, abs=1e-6), (model, channel)
+
+
+def with_handling(i: int, lead: dict[str, object]) -> dict[str, object]:
+    """A lead of the random ecosystem given a journey, a response (some within 30 minutes, one
+    exactly at it), a test drive and a quote on some, so the scorecard's counts differ by lead."""
+    created = lead["created_at"]
+    assert isinstance(created, datetime)
+    answered = None if i % 4 == 0 else created + timedelta(minutes=(i * 7) % 90 if i != 5 else 30)
+    return dict(lead, journey=("CONQUEST", "EV_LAUNCH", "SERVICE_RETENTION")[i % 3], first_response_at=answered,
+                test_drive_at=created + timedelta(days=1) if i % 3 == 0 else None,
+                quote_at=created + timedelta(days=2) if i % 5 == 0 else None)
 
 
 def make_stale(engine: Engine) -> None:
@@ -82,12 +110,15 @@ def make_stale(engine: Engine) -> None:
 @pytest.mark.parametrize("seed", [3, 4])
 def test_the_summaries_answer_exactly_what_the_touchpoints_answer(engine: Engine, cfg: AppConfig, seed: int) -> None:
     leads, touchpoints, _, _ = random_ecosystem(seed)
+    leads = [with_handling(i, lead) for i, lead in enumerate(leads)]
     parties = {"A": "MEDIA", "B": "MEDIA", "C": "OEM", "D": "DEALER", "E": "FINANCE"}
     touchpoints = [dict(t, party=parties[t["channel"]]) for t in touchpoints]
     write(engine, dealers=DEALERS, leads=leads, touchpoints=touchpoints)
     half_life = float(cfg.rules.ecosystem.time_decay_half_life_days)
     with engine.connect() as conn:
-        assert all(summary_current(conn, t) for t in (sold_lead_facts, markov_transition_months, credit_months))
+        assert all(summary_current(conn, t)
+                   for t in (sold_lead_facts, markov_transition_months, credit_months, lead_months))
+        assert qs._rollup_fits(conn, 30.0, ("OEM", "MEDIA"))     # built with the rules the answers ask for
         from_summaries = {(w, s): answers(conn, *w, s, half_life) for w in WINDOWS for s in SCOPES}
     make_stale(engine)
     with engine.connect() as conn:
@@ -99,6 +130,8 @@ def test_the_summaries_answer_exactly_what_the_touchpoints_answer(engine: Engine
     assert not from_summaries[(WINDOWS[0], SCOPES[-1])]["transitions"]          # G1 lies in West only
     sourced = [m.sourced < m.influenced for got in from_summaries.values() for m in got["marketing"].values()]
     assert any(sourced)      # some sales were influenced by marketing without being sourced by it
+    counted = [c for got in from_summaries.values() for c in got["counts"].values()]
+    assert any(0 < c.answered_in_sla < c.leads for c in counted) and any(c.test_drives and c.quotes for c in counted)
 
 
 def test_a_half_life_other_than_the_summarised_one_is_computed_from_the_touches(engine: Engine,
@@ -148,7 +181,7 @@ def test_every_load_rebuilds_the_summaries_at_the_new_data_version(engine: Engin
     with engine.connect() as conn:
         second = {i.name: i for i in summaries.summary_info(conn)}
         facts = conn.execute(sa.select(sa.func.count()).select_from(sold_lead_facts)).scalar_one()
-    assert set(first) == set(second) == {"sold_lead_facts", "markov_transition_months", "credit_months"}
+    assert set(first) == set(second) == {"sold_lead_facts", "markov_transition_months", "credit_months", "lead_months"}
     assert all(i.current for i in second.values())
     assert int(second["sold_lead_facts"].data_version) == int(first["sold_lead_facts"].data_version) + 1
     assert (first["sold_lead_facts"].rows, second["sold_lead_facts"].rows, facts) == (6, 3, 3)
