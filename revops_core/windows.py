@@ -84,6 +84,35 @@ def split_months(start: date, end: date) -> tuple[tuple[date, date] | None, list
     return (first, last), edges
 
 
+def signed_months(start: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date, int]]]:
+    """``[start, end]`` (both inclusive) as whole calendar months to read from a monthly summary and
+    day ranges to add (+1) or take away (-1), reading as few days as possible.
+
+    A month the window covers more than half of is read whole and the days of it outside the
+    window are taken away; a month it covers half of or less is read by its days. So a window
+    ending on the 30th reads its last month from the summary minus one day, not 30 days of rows.
+    Returns ``((first day of the first month read whole, last day of the last one) or None,
+    [(first day, last day, sign), ...])``; the months read whole are consecutive, and the signed
+    parts add up to every day of the window exactly once.
+    """
+    whole: list[date] = []
+    signed: list[tuple[date, date, int]] = []
+    month = start.replace(day=1)
+    while start <= end and month <= end:
+        last = month_end(month)
+        lo, hi = max(start, month), min(end, last)
+        if 2 * ((hi - lo).days + 1) > (last - month).days + 1:
+            whole.append(month)
+            if lo > month:
+                signed.append((month, lo - timedelta(days=1), -1))
+            if hi < last:
+                signed.append((hi + timedelta(days=1), last, -1))
+        else:
+            signed.append((lo, hi, 1))
+        month = add_months(month, 1)
+    return ((whole[0], month_end(whole[-1])) if whole else None), signed
+
+
 def ttm_months(as_of: date) -> tuple[str, str]:
     """First and last ``YYYY-MM`` whose first day lies in TTM (inclusive bounds, 12 months)."""
     start = minus_years(as_of)

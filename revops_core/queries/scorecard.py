@@ -174,9 +174,16 @@ def lead_counts(conn: Connection, start: date, end: date, level: str, sla_minute
 
     q = (sa.select(ent, total("leads", j), total("answered_in_sla", j), total("test_drives", j), total("quotes", j),
                    total("sold", j), total("revenue", j), total("sold"))
-         .select_from(sums.join(d, d.c.dealer_id == sums.c.dealer_id)).group_by(ent))
-    return {str(r[0]): LeadCounts(int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]), float(r[6]), int(r[7]))
+         .select_from(sums.join(d, d.c.dealer_id == sums.c.dealer_id)).group_by(ent)
+         .having(sa.func.sum(sums.c.leads) != 0))
+    return {str(r[0]): LeadCounts(int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]), _amount(r[6]), int(r[7]))
             for r in conn.execute(q)}
+
+
+def _amount(value: object) -> float:
+    """A money sum to the millionth: a month read whole less its days outside the window leaves
+    float residue (-1.8e-12 where nothing was sold), which must not show as a negative zero."""
+    return round(float(value or 0.0), 6) + 0.0  # type: ignore[arg-type]
 
 
 LEAD_SUMS = ("leads", "answered_in_sla", "test_drives", "quotes", "sold", "revenue", "sourced", "influenced")
@@ -203,14 +210,15 @@ def lead_sums(conn: Connection, start: date, end: date, scope: Scope, sla_minute
     """``LEAD_SUMS`` per dealer x journey of the leads created in the window, the dealers in scope.
 
     ``answered_in_sla`` counts at ``sla_minutes`` and ``sourced`` / ``influenced`` for ``parties``;
-    either left None is 0 (not computed). The window's whole months are read from ``lead_months``
-    when it is current and was built with the SLA and parties asked for, the days outside them from
-    the leads (``windows.split_months``); the parts add up to what the leads alone give
-    (tests/core/test_summaries.py). A year of leads at the contract's large scale is ~40k rows of
-    the summary against 2M leads."""
-    months, edges = windows.split_months(start, end)
+    either left None is 0 (not computed). When ``lead_months`` is current and was built with the SLA
+    and parties asked for, the months the window covers more than half of are read from it and the
+    other days added from, or the days outside the window taken away with, the leads
+    (``windows.signed_months``), so a window ending on the 30th reads one day of leads, not a
+    month. The parts add up to what the leads alone give (tests/core/test_summaries.py). A dealer x
+    journey whose leads all lie in days taken away sums to 0 (the callers skip it)."""
+    months, edges = windows.signed_months(start, end)
     if months is None or not _rollup_fits(conn, sla_minutes, parties):
-        months, edges = None, [(start, end)]
+        months, edges = None, [(start, end, 1)]
     d, l, r = T["dealers"], T["leads"], lead_months  # noqa: E741
     parts: list[sa.Select] = []
     if months is not None:
@@ -220,8 +228,9 @@ def lead_sums(conn: Connection, start: date, end: date, scope: Scope, sla_minute
                      .where(r.c.month >= months[0], r.c.month <= months[1], dealer_in_scope(scope, d))
                      .group_by(r.c.dealer_id, r.c.journey))
     terms = _marketing_terms(conn, parties) if parties is not None and edges else None
-    for lo, hi in edges:
-        parts.append(sa.select(*_named(l.c.dealer_id, l.c.journey, _lead_measures(terms, sla_minutes, parties)))
+    for lo, hi, sign in edges:
+        measures = _lead_measures(terms, sla_minutes, parties)
+        parts.append(sa.select(*_named(l.c.dealer_id, l.c.journey, measures if sign > 0 else [-m for m in measures]))
                      .select_from(terms[2] if terms is not None else _leads_join())
                      .where(_lead_where(lo, hi, None, scope))
                      .group_by(l.c.dealer_id, l.c.journey))
@@ -313,7 +322,7 @@ def marketing_revenue(conn: Connection, start: date, end: date, level: str, part
     q = (sa.select(ent, sa.func.coalesce(sa.func.sum(sums.c.sourced), 0.0),
                    sa.func.coalesce(sa.func.sum(sums.c.influenced), 0.0), sa.func.sum(sums.c.sold))
          .select_from(sums.join(d, d.c.dealer_id == sums.c.dealer_id)).where(j).group_by(ent))
-    return {str(e): MarketingRevenue(float(s), float(i)) for e, s, i, sold in conn.execute(q) if sold}
+    return {str(e): MarketingRevenue(_amount(s), _amount(i)) for e, s, i, sold in conn.execute(q) if sold}
 
 
 def _before_sale() -> ColumnElement[bool]:
@@ -382,7 +391,7 @@ def heatmap_cells(conn: Connection, start: date, end: date, segment_level: str, 
     q = (sa.select(sums.c.journey, seg, *(sa.func.sum(sums.c[m]) for m in ("leads", "sold", "revenue", "sourced")))
          .select_from(sums.join(d, d.c.dealer_id == sums.c.dealer_id))
          .group_by(sums.c.journey, seg).order_by(sums.c.journey, seg))
-    return [HeatCell(str(j), str(s), int(n), int(k), float(r or 0), float(m or 0))
+    return [HeatCell(str(j), str(s), int(n), int(k), _amount(r), _amount(m))
             for j, s, n, k, r, m in conn.execute(q) if n]
 
 

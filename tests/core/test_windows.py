@@ -4,9 +4,11 @@ Pure functions of the as-of date, so every test is a table of hand-worked cases.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+
+from revops_core import windows
 
 from revops_core.windows import (
     WINDOW_CHOICES,
@@ -280,3 +282,39 @@ def test_read_window_link(query: dict, custom: bool, problems: list[str]) -> Non
 
 def test_window_choices_are_the_presets_then_custom() -> None:
     assert list(WINDOW_CHOICES.values()) == ["Last quarter", "QTD", "Last 4 quarters", "YTD", "Custom"]
+
+
+@pytest.mark.parametrize(("start", "end", "months", "signed"), [
+    # a year ending on the 30th: every month whole, Oct 31 2025 added, Oct 31 2026 taken away
+    (date(2025, 10, 31), date(2026, 10, 30), (date(2025, 11, 1), date(2026, 10, 31)),
+     [(date(2025, 10, 31), date(2025, 10, 31), 1), (date(2026, 10, 31), date(2026, 10, 31), -1)]),
+    # 90 days: August whole less its 1st, October whole less its 31st
+    (date(2026, 8, 2), date(2026, 10, 30), (date(2026, 8, 1), date(2026, 10, 31)),
+     [(date(2026, 8, 1), date(2026, 8, 1), -1), (date(2026, 10, 31), date(2026, 10, 31), -1)]),
+    # 12 of February's 28 days and 9 of April's 30 are read as days
+    (date(2026, 2, 17), date(2026, 4, 9), (date(2026, 3, 1), date(2026, 3, 31)),
+     [(date(2026, 2, 17), date(2026, 2, 28), 1), (date(2026, 4, 1), date(2026, 4, 9), 1)]),
+    # 16 of March's 31 days: more than half, so March less its first 9 and last 6 days
+    (date(2026, 3, 10), date(2026, 3, 25), (date(2026, 3, 1), date(2026, 3, 31)),
+     [(date(2026, 3, 1), date(2026, 3, 9), -1), (date(2026, 3, 26), date(2026, 3, 31), -1)]),
+    (date(2026, 3, 20), date(2026, 3, 20), None, [(date(2026, 3, 20), date(2026, 3, 20), 1)]),
+    (date(2026, 3, 1), date(2026, 3, 31), (date(2026, 3, 1), date(2026, 3, 31)), []),
+    (date(2026, 3, 2), date(2026, 3, 1), None, []),
+])
+def test_signed_months_read_the_fewest_days(start: date, end: date, months: tuple[date, date] | None,
+                                            signed: list[tuple[date, date, int]]) -> None:
+    assert windows.signed_months(start, end) == (months, signed)
+    got_months, got_signed = windows.signed_months(start, end)
+    days = {}   # every day of the window counted exactly once, none outside it
+    if got_months:
+        day = got_months[0]
+        while day <= got_months[1]:
+            days[day] = 1
+            day += timedelta(days=1)
+    for lo, hi, sign in got_signed:
+        day = lo
+        while day <= hi:
+            days[day] = days.get(day, 0) + sign
+            day += timedelta(days=1)
+    assert {d for d, n in days.items() if n} == {start + timedelta(days=i) for i in range((end - start).days + 1)}
+    assert set(days.values()) <= {0, 1}
