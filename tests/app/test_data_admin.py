@@ -222,7 +222,7 @@ def test_the_summary_tables_are_listed_current_and_rebuild_on_request(private_db
     at = open_page("views/data_admin.py")
     assert not at.exception
     shown = next(t.value for t in at.dataframe if "Table" in t.value.columns and "Current" in t.value.columns)
-    assert sorted(shown["Table"]) == ["credit_months", "markov_transition_months", "sold_lead_facts"]
+    assert sorted(shown["Table"]) == ["credit_months", "lead_months", "markov_transition_months", "sold_lead_facts"]
     assert set(shown["Current"]) == {"yes"}
     assert dict(zip(shown["Table"], shown["Rows"])) == {n: i.rows for n, i in before.items()}
     at = at.button(key="data_summaries").click().run()
