@@ -333,27 +333,31 @@ def markov_transitions(conn: Connection, start: date, end: date, scope: Scope) -
     counts them, so the touches are read and sorted once and only a few hundred rows leave the
     database however many leads and paths there are. Each group gives the step previous ->
     channel and, when last, also channel -> end. Leads with no touch are left out.
-    When ``markov_transition_months`` is current, the window's whole months are summed from it
-    and only the days outside them are counted from the touches.
+    When ``markov_transition_months`` is current, the months the window covers more than half of
+    are summed from it and the other days counted from the touches, added or, for a month's days
+    outside the window, taken away (``windows.signed_months``: the default 90-day window ending on
+    the 30th counts two days of touches instead of two months, 2.9 s -> 0.1 s on PostgreSQL at the
+    large scale). Counts are whole numbers, so the result is exact; a step whose count nets to 0 is
+    left out, as the touches alone would never give it.
     """
-    months, edges = windows.split_months(start, end)
+    months, edges = windows.signed_months(start, end)
     if months is None or not summary_current(conn, markov_transition_months):
-        months, edges = None, [(start, end)]
-    queries = [transition_counts_query(lo, hi, scope) for lo, hi in edges]
+        months, edges = None, [(start, end, 1)]
+    queries = [(transition_counts_query(lo, hi, scope), sign) for lo, hi, sign in edges]
     if months is not None:
         m = markov_transition_months.c
-        queries.append(sa.select(m.prev, m.channel, m.is_last, m.converted, sa.func.sum(m.n))
-                       .where(m.month >= months[0], m.month <= months[1],
-                              dealer_in_scope(scope, markov_transition_months))
-                       .group_by(m.prev, m.channel, m.is_last, m.converted))
+        queries.append((sa.select(m.prev, m.channel, m.is_last, m.converted, sa.func.sum(m.n))
+                        .where(m.month >= months[0], m.month <= months[1],
+                               dealer_in_scope(scope, markov_transition_months))
+                        .group_by(m.prev, m.channel, m.is_last, m.converted), 1))
     counts: Counter[tuple[str | None, str | None, bool]] = Counter()
-    for q in queries:
+    for q, sign in queries:
         for prev, channel, last, conv, n in conn.execute(q):
-            counts[(None if prev is None else str(prev), str(channel), False)] += int(n)
+            counts[(None if prev is None else str(prev), str(channel), False)] += sign * int(n)
             if last:
-                counts[(str(channel), None, bool(conv))] += int(n)
+                counts[(str(channel), None, bool(conv))] += sign * int(n)
     return [Transition(origin, target, conv, n) for (origin, target, conv), n in sorted(
-        counts.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "", kv[0][2]))]
+        counts.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "", kv[0][2])) if n]
 
 
 def transition_counts_query(start: date | None, end: date | None, scope: Scope,
