@@ -1300,15 +1300,24 @@ def _needs_dry_run(engine: Engine, folder: Path) -> bool:
     return bool(problems) or not files or any(inspect_csv(p).problem for p in files.values())
 
 
+def _rows_about(folder: Path) -> int:
+    """The rows a folder's files hold, roughly (100 bytes a row): enough to tell a large load from a
+    small one (``loader.DEFER_INDEXES_ROWS``) before reading them."""
+    try:
+        return sum(p.stat().st_size for p in folder.iterdir() if p.is_file()) // 100
+    except OSError:
+        return 0
+
+
 def _write_pass(conn: Connection, folder: Path, settings: _Settings, taken_at: datetime) -> _Pass:
     """Check and write in one pass inside the caller's transaction; raises on the first rejection."""
     if is_backup(folder):
-        clear_tables(conn, backup.backup_tables())
+        clear_tables(conn, backup.backup_tables(), _rows_about(folder))
         run = _backup_pass(folder, settings, conn)
         reset_sequences(conn, backup.backup_tables())
         data_loaded(conn)
     else:
-        start_load(conn, settings.mode)
+        start_load(conn, settings.mode, _rows_about(folder))
         run = _plain_pass(folder, settings, _DatabaseKeys(conn) if settings.mode == "append" else None,
                           partial(insert_frame, conn))
         finish_load(conn, "import", taken_at)

@@ -315,13 +315,20 @@ def bulk_transaction(engine: Engine) -> Iterator[Connection]:
                 conn.commit()
 
 
-def clear_datasets(conn: Connection) -> None:
-    """Delete every contract dataset's rows (children before parents)."""
-    clear_tables(conn, [TABLES[ds.name] for ds in load_order()])
+def clear_datasets(conn: Connection, rows: int = 0) -> None:
+    """Delete every contract dataset's rows (children before parents), ahead of ``rows`` new rows."""
+    clear_tables(conn, [TABLES[ds.name] for ds in load_order()], rows)
 
 
-def clear_tables(conn: Connection, tables: Sequence[sa.Table]) -> None:
-    """Empty ``tables`` (given parents first; emptied children first) inside the caller's transaction.
+DEFER_INDEXES_ROWS = 100_000
+"""A PostgreSQL load of at least this many rows builds the emptied tables' keys and indexes after
+its COPY (``_defer_indexes``); a smaller one keeps them: dropping and making ~70 keys, indexes and
+foreign keys costs ~0.6 s, more than maintaining them for a few thousand rows."""
+
+
+def clear_tables(conn: Connection, tables: Sequence[sa.Table], rows: int = 0) -> None:
+    """Empty ``tables`` (given parents first; emptied children first) inside the caller's transaction,
+    ahead of about ``rows`` new rows.
 
     DuckDB: each table is dropped and created again (with its id sequence). Deleting the rows and
     inserting rows with the same keys in one transaction makes DuckDB reconcile every key at commit:
@@ -343,7 +350,8 @@ def clear_tables(conn: Connection, tables: Sequence[sa.Table]) -> None:
     if conn.dialect.name == "postgresql" and tables and _closed_under_references(tables):
         quote = conn.dialect.identifier_preparer.quote
         conn.exec_driver_sql(f"TRUNCATE {', '.join(quote(t.name) for t in tables)}")
-        _defer_indexes(conn, [t.name for t in tables])
+        if rows >= DEFER_INDEXES_ROWS:
+            _defer_indexes(conn, [t.name for t in tables])
         return
     for table in reversed(tables):
         conn.execute(table.delete())
@@ -430,11 +438,12 @@ def check_mode(mode: str) -> None:
         raise ValueError(f"mode must be 'replace' or 'append', not {mode!r}")
 
 
-def start_load(conn: Connection, mode: str) -> None:
-    """Begin a load inside the caller's transaction: ``replace`` empties every dataset first."""
+def start_load(conn: Connection, mode: str, rows: int = 0) -> None:
+    """Begin a load of about ``rows`` rows inside the caller's transaction: ``replace`` empties every
+    dataset first."""
     check_mode(mode)
     if mode == "replace":
-        clear_datasets(conn)
+        clear_datasets(conn, rows)
 
 
 def finish_load(conn: Connection, source: str, taken_at: datetime) -> None:
@@ -470,7 +479,7 @@ def write_datasets(engine: Engine, frames: Mapping[str, pd.DataFrame], mode: str
             stage.load(mode, source, taken_at or datetime.now())
     else:
         with bulk_transaction(engine) as conn:
-            start_load(conn, mode)
+            start_load(conn, mode, sum(len(f) for f in frames.values()))
             counts = {ds.name: insert_frame(conn, ds.name, frames[ds.name]) for ds in load_order() if ds.name in frames}
             finish_load(conn, source, taken_at or datetime.now())
     refresh_statistics(engine, [name for name, n in counts.items() if n])

@@ -74,13 +74,16 @@ SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class t ON t.oid = 
 WHERE t.relnamespace = current_schema()::regnamespace""")
 
 
-def test_a_postgresql_replace_load_makes_every_key_index_and_reference_again(engine: Engine) -> None:
+def test_a_postgresql_replace_load_makes_every_key_index_and_reference_again(engine: Engine,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """A replace load on PostgreSQL drops the emptied tables' keys, indexes and foreign keys while it
     copies (``loader._defer_indexes``) and makes them again before it commits: the catalogue is
     the same after a load, a summaries rebuild and a refused load."""
     if engine.dialect.name != "postgresql":
         pytest.skip("keys and indexes are dropped during a load on PostgreSQL only")
-    from revops_core import summaries
+    from revops_core import loader, summaries
+
+    monkeypatch.setattr(loader, "DEFER_INDEXES_ROWS", 1)   # these tiny loads count as large
     from revops_core.loader import bulk_transaction, insert_frame, start_load, write_datasets
     from tests.factories import frame
 
@@ -98,7 +101,7 @@ def test_a_postgresql_replace_load_makes_every_key_index_and_reference_again(eng
         summaries.refresh(conn, "v-test")
     assert catalogue() == before
     with pytest.raises(sa.exc.IntegrityError), bulk_transaction(engine) as conn:
-        start_load(conn, "replace")
+        start_load(conn, "replace", rows=1)     # deferred: the foreign key refuses when it is made again
         insert_frame(conn, "leads", frame("leads", [{"lead_id": "L2", "dealer_id": "NOPE",
                                                       "created_at": datetime(2026, 1, 1)}]))
     assert catalogue() == before
