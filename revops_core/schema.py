@@ -286,14 +286,9 @@ lead_months = sa.Table(
     sa.Column("month", sa.Date, nullable=False),
     sa.Column("dealer_id", sa.String(200), nullable=False),
     sa.Column("journey", sa.String(200), nullable=False),
-    sa.Column("leads", sa.Integer, nullable=False),
-    sa.Column("answered_in_sla", sa.Integer, nullable=False),
-    sa.Column("test_drives", sa.Integer, nullable=False),
-    sa.Column("quotes", sa.Integer, nullable=False),
-    sa.Column("sold", sa.Integer, nullable=False),
-    sa.Column("revenue", sa.Float, nullable=False),
-    sa.Column("sourced", sa.Float, nullable=False),
-    sa.Column("influenced", sa.Float, nullable=False),
+    *(sa.Column(name, sa.Integer, nullable=False) for name in ("leads", "answered_in_sla", "test_drives", "quotes",
+                                                                "sold")),
+    *(sa.Column(name, sa.Float, nullable=False) for name in ("revenue", "sourced", "influenced")),
     sa.Index("ix_lead_months_month", "month").ddl_if(callable_=_not_on_duckdb),
 )
 SUMMARY_TABLES = (sold_lead_facts, markov_transition_months, credit_months, lead_months)

@@ -186,8 +186,9 @@ def _amount(value: object) -> float:
     return round(float(value or 0.0), 6) + 0.0  # type: ignore[arg-type]
 
 
-LEAD_SUMS = ("leads", "answered_in_sla", "test_drives", "quotes", "sold", "revenue", "sourced", "influenced")
-"""The measures of ``lead_sums`` and of the ``lead_months`` summary, in this order."""
+LEAD_SUMS = tuple(c.name for c in lead_months.columns if c.name not in ("month", "dealer_id", "journey"))
+"""The measures of ``lead_sums`` and of the ``lead_months`` summary, in this order: leads,
+answered_in_sla, test_drives, quotes, sold, revenue, sourced, influenced."""
 
 
 def lead_months_params(sla_minutes: float, parties: tuple[str, ...]) -> str:
