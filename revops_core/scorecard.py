@@ -308,10 +308,9 @@ def kpi_table(conn: Connection, start: date, end: date, level: str, cfg: AppConf
     with _beside(conn, q.median_response if want & _MEDIAN_KPIS else None,
                  start, end, level, journey, scope) as median:
         infos = q.entities(conn, level, scope)
-        leads = q.lead_counts(conn, start, end, level, eco.response_sla_minutes, journey, scope)
+        leads, mkt = q.lead_totals(conn, start, end, level, journey, scope, eco.response_sla_minutes,
+                                   eco.marketing_parties if want & _TOUCH_KPIS else None)
         months = q.dealer_month_sums(conn, start, end, level, scope)
-        mkt = (q.marketing_revenue(conn, start, end, level, eco.marketing_parties, journey, scope)
-               if want & _TOUCH_KPIS else {})
         medians = median()
     n_months = months_touched(start, end)
     table = {e: entity_kpis(info, leads.get(e, q.LeadCounts()), months.get(e, q.DealerMonthSums()),

@@ -86,12 +86,6 @@ def configured_rules() -> EcosystemRules | None:
     return _rules(str(folder), stamp)
 
 
-def configured_half_life() -> float | None:
-    """The time-decay half-life of the config in use, or None when the config does not load."""
-    rules = configured_rules()
-    return None if rules is None else rules.half_life_days
-
-
 @functools.lru_cache(maxsize=8)
 def _rules(folder: str, _stamp: tuple[tuple[str, int], ...]) -> EcosystemRules | None:
     from revops_core.config import load_config

@@ -160,12 +160,20 @@ def entities(conn: Connection, level: str, scope: Scope) -> dict[str, EntityInfo
 
 def lead_counts(conn: Connection, start: date, end: date, level: str, sla_minutes: float,
                 journey: str | None, scope: Scope) -> dict[str, LeadCounts]:
-    """Leads, answered within SLA, test drives, quotes, sold and sold revenue per entity.
+    """Leads, answered within SLA, test drives, quotes, sold and sold revenue per entity (``lead_totals``)."""
+    return lead_totals(conn, start, end, level, journey, scope, sla_minutes=sla_minutes)[0]
+
+
+def lead_totals(conn: Connection, start: date, end: date, level: str, journey: str | None, scope: Scope,
+                sla_minutes: float | None = None, parties: tuple[str, ...] | None = None
+                ) -> tuple[dict[str, LeadCounts], dict[str, MarketingRevenue]]:
+    """``LeadCounts`` per entity with a lead in the window and, for ``parties``, ``MarketingRevenue``
+    per entity with a sale in it: one read of ``lead_sums`` for both (the scorecard's table needs both).
 
     The journey filter is applied inside each aggregate so that ``sold_all_journeys`` (the
-    denominator of ``cost_to_serve_per_sale``) comes from the same sums (``lead_sums``).
+    denominator of ``cost_to_serve_per_sale``) comes from the same sums.
     """
-    sums = lead_sums(conn, start, end, scope, sla_minutes=sla_minutes)
+    sums = lead_sums(conn, start, end, scope, sla_minutes=sla_minutes, parties=parties)
     d = T["dealers"]
     ent, j = entity_column(level), _journey_of(sums, journey)
 
@@ -173,11 +181,15 @@ def lead_counts(conn: Connection, start: date, end: date, level: str, sla_minute
         return sa.func.coalesce(sa.func.sum(sa.case((when, sums.c[column]), else_=0)), 0)
 
     q = (sa.select(ent, total("leads", j), total("answered_in_sla", j), total("test_drives", j), total("quotes", j),
-                   total("sold", j), total("revenue", j), total("sold"))
+                   total("sold", j), total("revenue", j), total("sold"), total("sourced", j), total("influenced", j))
          .select_from(sums.join(d, d.c.dealer_id == sums.c.dealer_id)).group_by(ent)
          .having(sa.func.sum(sums.c.leads) != 0))
-    return {str(r[0]): LeadCounts(int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]), _amount(r[6]), int(r[7]))
-            for r in conn.execute(q)}
+    counts, marketing = {}, {}
+    for r in conn.execute(q):
+        counts[str(r[0])] = LeadCounts(int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5]), _amount(r[6]), int(r[7]))
+        if parties is not None and int(r[5]):
+            marketing[str(r[0])] = MarketingRevenue(_amount(r[8]), _amount(r[9]))
+    return counts, marketing
 
 
 def _amount(value: object) -> float:
@@ -254,13 +266,12 @@ def _rollup_fits(conn: Connection, sla_minutes: float | None, parties: tuple[str
     built = summary_params(conn, lead_months)
     if not built:
         return False
-    held = dict(part.split("=", 1) for part in built.split(";") if "=" in part)
-    asked = dict(part.split("=", 1) for part in lead_months_params(sla_minutes or 0.0, parties or ()).split(";"))
-    return ((sla_minutes is None or held.get("sla_minutes") == asked["sla_minutes"])
-            and (parties is None or held.get("parties") == asked["parties"]))
+    held = set(built.split(";"))
+    sla, marketing = lead_months_params(sla_minutes or 0.0, parties or ()).split(";")
+    return (sla_minutes is None or sla in held) and (parties is None or marketing in held)
 
 
-def _lead_measures(terms: tuple[ColumnElement[bool], ColumnElement[bool], sa.FromClause] | None,
+def _lead_measures(terms: tuple[ColumnElement[bool], ...] | None,
                    sla_minutes: float | None, parties: tuple[str, ...] | None) -> list[sa.ColumnElement]:
     """``LEAD_SUMS`` over leads rows (``terms``: first touch by a marketing party, any such touch)."""
     l = T["leads"]  # noqa: E741
@@ -277,11 +288,12 @@ def _lead_measures(terms: tuple[ColumnElement[bool], ColumnElement[bool], sa.Fro
             sa.func.count(l.c.sold_at), revenue_if(sold), *marketing]
 
 
-def _facts_terms(parties: tuple[str, ...]) -> tuple[ColumnElement[bool], ColumnElement[bool], sa.FromClause]:
-    """``_marketing_terms`` read from ``sold_lead_facts`` (while it is being built, so not checked current)."""
+def _facts_terms(parties: tuple[str, ...]) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """(first touch by one of ``parties``, any such touch) read from ``sold_lead_facts``; not checked
+    current, since ``lead_months`` reads it in the rebuild that has just made it."""
     f = sold_lead_facts
     flags = [f.c[f"touched_{p.lower()}"] == 1 for p in parties if f"touched_{p.lower()}" in f.c]
-    return f.c.first_party.in_(parties), sa.or_(sa.false(), *flags), _leads_join()
+    return f.c.first_party.in_(parties), sa.or_(sa.false(), *flags)
 
 
 def _journey_of(sums: sa.Subquery, journey: str | None) -> ColumnElement[bool]:
@@ -317,13 +329,7 @@ def marketing_revenue(conn: Connection, start: date, end: date, level: str, part
     otherwise by correlated look-ups on the index ``touchpoints(lead_id, ts)`` per sold lead, so
     the cost follows the sold leads in the window, not the size of the touchpoints table.
     """
-    sums = lead_sums(conn, start, end, scope, parties=parties)
-    d = T["dealers"]
-    ent, j = entity_column(level), _journey_of(sums, journey)
-    q = (sa.select(ent, sa.func.coalesce(sa.func.sum(sums.c.sourced), 0.0),
-                   sa.func.coalesce(sa.func.sum(sums.c.influenced), 0.0), sa.func.sum(sums.c.sold))
-         .select_from(sums.join(d, d.c.dealer_id == sums.c.dealer_id)).where(j).group_by(ent))
-    return {str(e): MarketingRevenue(_amount(s), _amount(i)) for e, s, i, sold in conn.execute(q) if sold}
+    return lead_totals(conn, start, end, level, journey, scope, parties=parties)[1]
 
 
 def _before_sale() -> ColumnElement[bool]:
@@ -343,9 +349,7 @@ def _marketing_terms(conn: Connection, parties: tuple[str, ...]
     what both read). Meaningful for sold leads; from ``sold_lead_facts`` when it is current."""
     l, tp, f = T["leads"], T["touchpoints"], sold_lead_facts  # noqa: E741
     if summary_current(conn, f):
-        flags = [f.c[f"touched_{p.lower()}"] == 1 for p in parties if f"touched_{p.lower()}" in f.c]
-        return (f.c.first_party.in_(parties), sa.or_(sa.false(), *flags),
-                _leads_join().outerjoin(f, f.c.lead_id == l.c.lead_id))
+        return (*_facts_terms(parties), _leads_join().outerjoin(f, f.c.lead_id == l.c.lead_id))
     any_marketing = sa.exists().where(_before_sale(), tp.c.party.in_(parties))
     return _first_party().in_(parties), any_marketing, _leads_join()
 
